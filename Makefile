@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# cmisc: the Rust misc-device tutorial's driver, in C, with its own VM lab.
+#
+#   make run      build everything, boot the VM, replay the tutorial
+#   make check    every test, on Debian's kernel and on the debug kernel
+#   make shell    an interactive shell in the VM with the module loaded
+#   make bench    benchmarks against the kernel's own baselines
+#   make lint     checkpatch --strict, sparse, W=1, shellcheck
+#
+# Variables: KERNEL=distro|debug (one kernel only), KDIR=/path (boot and
+# build against your own kernel tree), LLVM=1, TESTS=pattern.
+
+BUILD   ?= $(CURDIR)/build
+VERSION := $(shell cat VERSION)
+export BUILD
+
+.PHONY: all run check shell bench lint clean userspace tools modules help
+all: userspace
+
+run check shell bench:
+	@lab/lab.sh $@
+
+help:
+	@sed -n '3,13p' Makefile
+
+# ---------------------------------------------------------------- userspace
+# Static binaries for the initramfs, plus a -m32 build of the ABI tests to
+# exercise the driver's compat_ioctl path. Dynamic host builds of the tools
+# land in $(BUILD)/host.
+
+CC       ?= gcc
+CFLAGS   ?= -O2 -g
+WARN     := -std=c11 -Wall -Wextra -Werror
+CPPFLAGS := -D_GNU_SOURCE -Iinclude/uapi -Itools -DCMISC_VERSION='"$(VERSION)"'
+KSFT     := $(BUILD)/ksft
+USR      := $(BUILD)/user
+LIB_SRC  := tools/lib/cmisc.c
+LIB_HDR  := tools/lib/cmisc.h include/uapi/linux/cmisc.h
+
+TOOLS    := cmiscctl cmisc-hello
+TEST_SRC := $(wildcard tests/*.c)
+TESTS_BIN:= $(patsubst tests/%.c,$(USR)/tests/%,$(TEST_SRC))
+# The compat build: the same ABI tests, as 32-bit processes.
+M32_SRC  := $(filter tests/ioctl_test.c tests/rw_test.c,$(TEST_SRC))
+M32_BIN  := $(patsubst tests/%.c,$(USR)/tests/%-m32,$(M32_SRC))
+BENCH_BIN:= $(patsubst bench/%.c,$(USR)/bench/%,$(wildcard bench/*.c))
+
+userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-sample $(TESTS_BIN) $(M32_BIN) $(BENCH_BIN)
+tools: $(addprefix $(BUILD)/host/,$(TOOLS))
+
+$(USR)/%: tools/%.c $(LIB_SRC) $(LIB_HDR) | $(USR)/.dir
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -static -o $@ $< $(LIB_SRC)
+
+$(BUILD)/host/%: tools/%.c $(LIB_SRC) $(LIB_HDR) | $(BUILD)/host/.dir
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_SRC)
+
+$(USR)/rust-misc-sample: tests/clients/rust_misc_sample.c include/uapi/linux/cmisc.h | $(USR)/.dir
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -static -o $@ $<
+
+TEST_DEPS := tests/harness.h $(LIB_SRC) $(LIB_HDR) $(KSFT)/kselftest_harness.h
+TEST_FLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) -I$(KSFT) -Wno-unused-parameter -pthread -static
+
+$(USR)/tests/%: tests/%.c $(TEST_DEPS) | $(USR)/tests/.dir
+	$(CC) $(TEST_FLAGS) -o $@ $< $(LIB_SRC)
+
+$(USR)/tests/%-m32: tests/%.c $(TEST_DEPS) | $(USR)/tests/.dir
+	$(CC) -m32 $(TEST_FLAGS) -o $@ $< $(LIB_SRC)
+
+$(USR)/bench/%: bench/%.c $(LIB_SRC) $(LIB_HDR) | $(USR)/bench/.dir
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -pthread -static -o $@ $< $(LIB_SRC)
+
+# The kselftest harness comes from Debian's linux-source at build time.
+$(KSFT)/kselftest_harness.h:
+	@mkdir -p $(KSFT)
+	tar -C $(KSFT) --strip-components=4 -xJf /usr/src/linux-source-6.1.tar.xz \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h
+	@touch $@
+
+%/.dir:
+	@mkdir -p $(@D) && touch $@
+
+# --------------------------------------------------------------------- lint
+lint:
+	@lab/lint.sh
+
+clean:
+	rm -rf $(BUILD)
+	@$(MAKE) -s -C driver clean >/dev/null 2>&1 || true
+	@$(MAKE) -s -C examples/hello clean >/dev/null 2>&1 || true

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tutorial's first module, in C: log on load, and on unload print an
+ * array that was allocated in the kernel, then log again.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+static const u32 hello_initial[] = { 72, 108, 200 };
+static u32 *hello_numbers;
+
+static int __init hello_init(void)
+{
+	pr_info("C minimal sample (init)\n");
+
+	hello_numbers = kmemdup(hello_initial, sizeof(hello_initial), GFP_KERNEL);
+	if (!hello_numbers)
+		return -ENOMEM;
+	return 0;
+}
+
+static void __exit hello_exit(void)
+{
+	char line[64];
+	int len = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(hello_initial); i++)
+		len += scnprintf(line + len, sizeof(line) - len, "%s%u",
+				 i ? ", " : "", hello_numbers[i]);
+	pr_info("My numbers are [%s]\n", line);
+	kfree(hello_numbers);
+	pr_info("C minimal sample (exit)\n");
+}
+
+module_init(hello_init);
+module_exit(hello_exit);
+
+MODULE_DESCRIPTION("The Rust tutorial's minimal module, in C");
+MODULE_AUTHOR("The cmisc authors");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,43 @@
+#!/bin/sh
+# `make check` in the guest: every test binary in /lab/tests, each a
+# kselftest TAP stream, filtered by $lab_tests. Results go to the console
+# and to $LAB_RESULTS, the channel the host counts.
+set -o pipefail
+read -r up _ </proc/uptime
+echo "# lab: first test starts ${up}s after boot" | tee -a "$LAB_RESULTS"
+
+rc=0
+if ! insmod "$CMISC_KO"; then
+	echo "not ok 1 insmod cmisc.ko" | tee -a "$LAB_RESULTS"
+	exit 1
+fi
+
+# run_tap NAME CMD...: run one TAP producer; a binary that dies without
+# reporting a failure still counts as one.
+run_tap() {
+	name=$1
+	shift
+	echo "# lab: $name"
+	CMISC_TESTS="$lab_tests" "$@" >/tmp/tap 2>&1
+	trc=$?
+	cat /tmp/tap
+	cat /tmp/tap >>"$LAB_RESULTS"
+	if [ "$trc" -ne 0 ]; then
+		rc=1
+		grep -q '^not ok ' /tmp/tap ||
+			echo "not ok 1 $name # exited with status $trc" | tee -a "$LAB_RESULTS"
+	fi
+}
+
+for t in /lab/tests/*; do
+	run_tap "$(basename "$t")" "$t"
+done
+
+# The debug kernel's extra passes (KUnit, fault injection, fuzzer,
+# kmemleak) live in debug.sh; they need debugfs entries Debian's kernel lacks.
+if [ -d /sys/kernel/debug/kunit ] || [ -e /sys/kernel/debug/kmemleak ]; then
+	. /lab/debug.sh
+fi
+
+echo "lab-taint $(cat /proc/sys/kernel/tainted)" >>"$LAB_RESULTS"
+exit $rc

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The lab's driver: `make run|check|shell|bench` all land here.
+#
+#   lab/lab.sh run     replay the tutorial in the VM, step by step
+#   lab/lab.sh check   every test; both kernels unless KERNEL=distro|debug
+#   lab/lab.sh shell   interactive busybox shell with the module loaded
+#   lab/lab.sh bench   benchmarks (bench/), printed as a table and JSON
+#
+# Environment (usually from make): KERNEL=distro|debug, KDIR=/path/to/tree
+# (build against and boot that tree's arch/x86/boot/bzImage), LLVM=1,
+# TESTS=pattern, LAB_TIMEOUT=seconds.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lab/common.sh
+. "$here/common.sh"
+
+job=${1:?usage: lab/lab.sh run|check|shell|bench}
+declare -a phase_names=() phase_secs=()
+
+# Run "$@" as a named phase and remember its wall time.
+phase() {
+	local name=$1 start=$EPOCHREALTIME
+	shift
+	"$@"
+	phase_names+=("$name")
+	phase_secs+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')")
+}
+
+print_phases() {
+	local i
+	echo "# lab phases (wall time):"
+	for i in "${!phase_names[@]}"; do
+		printf '#   %-28s %7s s\n' "${phase_names[$i]}" "${phase_secs[$i]}"
+	done
+}
+
+# Resolve a kernel name to "KDIR IMAGE" for building and booting.
+resolve_kernel() {
+	local kernel=$1 kdir ver
+	case $kernel in
+	custom)
+		kdir=$(cd "$KDIR" && pwd)
+		echo "$kdir $kdir/arch/x86/boot/bzImage"
+		;;
+	distro)
+		kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+		[[ -n $kdir ]] || die "no linux-headers-*-amd64 (run lab/setup.sh)"
+		ver=${kdir#/usr/src/linux-headers-}
+		[[ -r /boot/vmlinuz-$ver ]] || die "no /boot/vmlinuz-$ver for $kdir (install linux-image-$ver)"
+		echo "$kdir /boot/vmlinuz-$ver"
+		;;
+	debug)
+		kdir=$("$here/debug-kernel.sh")
+		echo "$kdir $kdir/arch/x86/boot/bzImage"
+		;;
+	*) die "unknown KERNEL '$kernel' (distro, debug, or set KDIR)" ;;
+	esac
+}
+
+# Build the modules for one kernel in $BUILD/<tag>/ without writing into the
+# source tree: Kbuild runs in a mirror of symlinks.
+build_modules() {
+	local tag=$1 kdir=$2 out=$BUILD/$1 d f
+	for d in driver examples/hello; do
+		mkdir -p "$out/src/$d"
+		for f in "$TOP_DIR/$d"/*.[ch] "$TOP_DIR/$d"/Kbuild "$TOP_DIR/$d"/Makefile; do
+			[[ -e $f ]] && ln -sfn "$f" "$out/src/$d/"
+		done
+	done
+	ln -sfn "$TOP_DIR/include" "$out/src/include"
+	ln -sfn "$TOP_DIR/VERSION" "$out/src/VERSION"
+	make -s -C "$out/src/driver" KDIR="$kdir" ${LLVM:+LLVM=$LLVM} >&2
+	make -s -C "$out/src/examples/hello" KDIR="$kdir" ${LLVM:+LLVM=$LLVM} >&2
+}
+
+# Build everything one kernel's VM needs; sets KIMAGE and INITRD.
+prepare() {
+	local tag=$1 kdir image
+	read -r kdir image < <(resolve_kernel "$tag")
+	[[ -r $image ]] || die "no kernel image at $image"
+	phase "module build ($tag)" build_modules "$tag" "$kdir"
+	local kos=("$BUILD/$tag/src/driver/cmisc.ko" "$BUILD/$tag/src/examples/hello/hello.ko")
+	[[ -e $BUILD/$tag/src/driver/cmisc_kunit.ko ]] && kos+=("$BUILD/$tag/src/driver/cmisc_kunit.ko")
+	phase "initramfs ($tag)" "$here/initramfs.sh" "$BUILD/$tag/initramfs.cpio" "$BUILD/user" "${kos[@]}"
+	KIMAGE=$image
+	INITRD=$BUILD/$tag/initramfs.cpio
+}
+
+kernels() {
+	if [[ -n ${KDIR:-} ]]; then
+		echo custom
+	elif [[ -n ${KERNEL:-} ]]; then
+		echo "$KERNEL"
+	elif [[ $job == check ]]; then
+		echo distro debug
+	else
+		echo distro
+	fi
+}
+
+phase setup "$here/setup.sh"
+phase "userspace build" make -s -C "$TOP_DIR" userspace >&2
+
+passed=0 failed=0 rc=0
+for kernel in $(kernels); do
+	prepare "$kernel"
+	logdir=$BUILD/$kernel/logs
+	case $job in
+	run | shell)
+		limit=${LAB_TIMEOUT:-$([[ $job == shell ]] && echo 7200 || echo 300)}
+		status=0
+		phase "vm $job ($kernel)" "$here/vm.sh" "$job" "$KIMAGE" "$INITRD" "$logdir" "$limit" || status=$?
+		if [[ $job == run ]]; then
+			"$here/verdict.sh" "$logdir" >/dev/null || status=1
+			((status == 0)) && log "run: every tutorial step passed on $kernel" ||
+				log "run: FAILED on $kernel (status $status; see $logdir)"
+		fi
+		((status == 0)) || rc=1
+		;;
+	check | bench)
+		status=0
+		LAB_APPEND="lab_tests=${TESTS:-}" \
+			phase "vm $job ($kernel)" "$here/vm.sh" "$job" "$KIMAGE" "$INITRD" "$logdir" \
+			"${LAB_TIMEOUT:-1500}" || status=$?
+		counts=$("$here/verdict.sh" "$logdir" "$status" "$kernel") || rc=1
+		read -r p f <<<"$counts"
+		passed=$((passed + p)) failed=$((failed + f))
+		;;
+	esac
+done
+
+print_phases
+if [[ $job == check || $job == bench ]]; then
+	((failed == 0)) || rc=1
+	echo "$passed passed, $failed failed"
+fi
+exit "$rc"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install what the lab needs from Debian's archive, idempotently.
+# One script serves every target: it installs only what is missing and says
+# what it installs. Without root or passwordless sudo it prints the exact
+# command to run and fails.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lab/common.sh
+. "$here/common.sh"
+
+packages=(
+	# the VM and the kernel it boots
+	qemu-system-x86 linux-image-amd64 linux-headers-amd64
+	busybox-static cpio kmod
+	# building the module and the static userspace (and its 32-bit build)
+	gcc make libc6-dev gcc-multilib
+	# the debug kernel, checkpatch and the kselftest harness
+	linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils
+	# make lint
+	sparse shellcheck
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[[ $status == installed ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+	log "setup: all ${#packages[@]} packages present"
+	exit 0
+fi
+
+cmd=(env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}")
+if ((EUID != 0)) && ! sudo -n true 2>/dev/null; then
+	printf '[lab] error: missing packages; as root, run:\n  apt-get update && apt-get install -y --no-install-recommends %s\n' \
+		"${missing[*]}" >&2
+	exit 1
+fi
+
+log "setup: installing ${missing[*]}"
+as_root apt-get update -q >&2
+as_root "${cmd[@]}" >&2
+log "setup: done"

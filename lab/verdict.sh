@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Judge one VM run from its logs and print "PASSED FAILED" test counts.
+#
+# usage: lab/verdict.sh LOGDIR [VM_STATUS] [LABEL]
+#
+# Counts the TAP lines the guest sent on its results channel, then adds a
+# failure for each of: a VM that timed out or reported no status, a test
+# binary that died, any kernel splat (oops, BUG, WARNING, lockdep, KASAN,
+# UBSAN, kmemleak, hung task) in the console or the full dmesg, and any
+# taint other than O (out-of-tree), E (unsigned) and N (KUnit ran).
+# Exits non-zero if anything failed.
+set -euo pipefail
+
+logdir=$1 status=${2:-0} label=${3:-vm}
+results=$logdir/results.log
+passed=0 failed=0
+
+fail() {
+	printf '[verdict] %s: %s\n' "$label" "$*" >&2
+	failed=$((failed + 1))
+}
+
+if [[ -r $results ]]; then
+	passed=$(grep -E '^ok [0-9]+ ' "$results" | grep -v -c '# SKIP' || true)
+	failed=$(grep -c -E '^not ok [0-9]+ ' "$results" || true)
+	skipped=$(grep -E '^ok [0-9]+ ' "$results" | grep -c '# SKIP' || true)
+	((skipped == 0)) || printf '[verdict] %s: %d skipped\n' "$label" "$skipped" >&2
+	grep -E '^not ok [0-9]+ ' "$results" | sed "s/^/[verdict] $label: /" >&2 || true
+fi
+
+case $status in
+0) ;;
+124) fail "the VM did not finish before its timeout" ;;
+125) fail "the guest died without reporting a status (panic?)" ;;
+*) [[ $failed -gt 0 ]] || fail "the guest's job exited with status $status" ;;
+esac
+
+# Kernel reports that fail a run wherever they appear. Allocation-failure
+# warnings (warn_alloc) are expected during fault injection and are not
+# listed: they do not say BUG or WARNING.
+splat='(Oops|BUG:|WARNING:|Kernel panic|KASAN|UBSAN|general protection fault'
+splat+='|possible circular locking|possible recursive locking|inconsistent lock state'
+splat+='|lockdep|suspicious RCU usage|blocked for more than|unreferenced object'
+splat+='|kmemleak: [0-9]+ new suspected|Unable to handle kernel)'
+for log in "$logdir/console.log" "$logdir/dmesg.log"; do
+	[[ -r $log ]] || continue
+	if grep -q -E "$splat" "$log"; then
+		fail "kernel report in $(basename "$log"):"
+		grep -n -E -A 20 "$splat" "$log" | head -n 60 >&2
+		break
+	fi
+done
+
+taint=$(sed -n 's/^lab-taint \([0-9]*\).*/\1/p' "$results" 2>/dev/null | tail -n 1)
+allowed=$(((1 << 12) | (1 << 13) | (1 << 18)))
+if [[ -n $taint ]] && ((taint & ~allowed)); then
+	fail "kernel tainted: $taint (allowed: O, E, N)"
+fi
+
+echo "$passed $failed"
+((failed == 0))
