@@ -18,6 +18,7 @@ shift 2
 busybox=/bin/busybox # from busybox-static: no shared libraries in the guest
 
 root=$(mktemp -d)
+chmod 0755 "$root" # mktemp gives 0700: the guest's / must be searchable
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,root,home/user,lab/bin,lib/modules/cmisc}
 cp "$busybox" "$root/bin/busybox"

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module's life: init/exit and open messages, the node, every module
+ * parameter, unloading with open files, permissions and 100 load/unload
+ * rounds. Each test leaves the module loaded with default parameters.
+ */
+#include <grp.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+
+#define USER_UID 1000
+
+FIXTURE(mod) {
+	int unused;
+};
+
+FIXTURE_SETUP(mod)
+{
+	ASSERT_EQ(0, cmisc_reload(""));
+}
+
+FIXTURE_TEARDOWN(mod)
+{
+	cmisc_reload("");
+}
+
+/* Run @fn(@arg) in a child as uid/gid 1000; returns its exit status. */
+static int as_user(int (*fn)(const char *), const char *arg)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setresgid(USER_UID, USER_UID, USER_UID) ||
+		    setresuid(USER_UID, USER_UID, USER_UID))
+			_exit(100);
+		_exit(fn(arg));
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* Child body: 0 if open works and HELLO answers, else the open errno. */
+static int try_open(const char *path)
+{
+	int fd = open(path, O_RDWR);
+
+	if (fd < 0)
+		return errno;
+	return ioctl(fd, CMISC_IOC_HELLO, 0) == CMISC_HELLO_VALUE ? 0 : 99;
+}
+
+TEST_F(mod, init_and_exit_messages)
+{
+	int inits = dmesg_count("cmisc (init): /dev/" CMISC_DEFAULT_NAME ", major 10");
+	int exits = dmesg_count("cmisc (exit)");
+
+	ASSERT_EQ(0, cmisc_reload(""));
+	EXPECT_EQ(inits + 1, dmesg_count("cmisc (init): /dev/" CMISC_DEFAULT_NAME ", major 10"));
+	EXPECT_EQ(exits + 1, dmesg_count("cmisc (exit)"));
+}
+
+TEST_F(mod, node_is_char_10_dynamic_minor_0600)
+{
+	struct stat st;
+	char sysfs[64];
+	FILE *f;
+	unsigned int maj, min;
+
+	ASSERT_EQ(0, stat(DEV, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0600U, st.st_mode & 07777);
+	EXPECT_EQ(10U, major(st.st_rdev));
+	EXPECT_EQ(0U, st.st_uid);
+	/* The minor is the one the misc core gave us, shown in sysfs. */
+	f = fopen("/sys/class/misc/" CMISC_DEFAULT_NAME "/dev", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(2, fscanf(f, "%u:%u", &maj, &min));
+	fclose(f);
+	EXPECT_EQ(10U, maj);
+	EXPECT_EQ(min, minor(st.st_rdev));
+	snprintf(sysfs, sizeof(sysfs), "%u", min);
+	EXPECT_TRUE(min != 255) TH_LOG("minor %s is MISC_DYNAMIC_MINOR", sysfs);
+}
+
+TEST_F(mod, open_logs_root_uid)
+{
+	int before = dmesg_count("Opening cmisc device (uid = 0)");
+	int fd = open(DEV, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	close(fd);
+	EXPECT_EQ(before + 1, dmesg_count("Opening cmisc device (uid = 0)"));
+}
+
+TEST_F(mod, open_logs_user_uid)
+{
+	int before = dmesg_count("Opening cmisc device (uid = 1000)");
+
+	ASSERT_EQ(0, cmisc_reload("mode=0666"));
+	EXPECT_EQ(0, as_user(try_open, DEV));
+	EXPECT_EQ(before + 1, dmesg_count("Opening cmisc device (uid = 1000)"));
+}
+
+TEST_F(mod, non_root_gets_eacces_on_0600)
+{
+	EXPECT_EQ(EACCES, as_user(try_open, DEV));
+}
+
+TEST_F(mod, non_root_succeeds_with_mode_0666)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, cmisc_reload("mode=0666"));
+	ASSERT_EQ(0, stat(DEV, &st));
+	EXPECT_EQ(0666U, st.st_mode & 07777);
+	EXPECT_EQ(0, as_user(try_open, DEV));
+}
+
+TEST_F(mod, name_parameter_renames_the_node)
+{
+	ASSERT_EQ(0, cmisc_reload("name=cmisc-test"));
+	EXPECT_EQ(0, access("/dev/cmisc-test", F_OK));
+	EXPECT_EQ(-1, access(DEV, F_OK));
+	EXPECT_EQ(0, try_open("/dev/cmisc-test"));
+}
+
+TEST_F(mod, max_size_parameter_bounds_writes)
+{
+	char buf[101] = { 0 };
+	int fd;
+
+	ASSERT_EQ(0, cmisc_reload("max_size=100"));
+	fd = open(DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(100, write(fd, buf, 100));
+	errno = 0;
+	EXPECT_EQ(-1, write(fd, buf, 101));
+	EXPECT_EQ(EFBIG, errno);
+	EXPECT_EQ(-EFBIG, cmisc_write_buf(fd, buf, 101));
+	close(fd);
+}
+
+TEST_F(mod, max_total_parameter_bounds_all_files)
+{
+	char buf[64] = { 0 };
+	int a, b;
+
+	ASSERT_EQ(0, cmisc_reload("max_size=64 max_total=100"));
+	a = open(DEV, O_RDWR);
+	b = open(DEV, O_RDWR);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	EXPECT_EQ(64, write(a, buf, 64));
+	errno = 0;
+	EXPECT_EQ(-1, write(b, buf, 64));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(36, write(b, buf, 36));
+	/* Closing a file gives its bytes back. */
+	close(a);
+	EXPECT_EQ(64, write(b, buf, 64));
+	close(b);
+}
+
+TEST_F(mod, bad_parameters_refuse_to_load)
+{
+	static const char *const bad[] = {
+		"mode=01000", "mode=04755", "max_size=0", "max_size=1073741825",
+		"max_size=200 max_total=100", "name=", "name=a/b",
+	};
+	size_t i;
+
+	ASSERT_EQ(0, module_unload("cmisc"));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EINVAL, module_load(cmisc_ko(), bad[i])) TH_LOG("%s", bad[i]);
+		EXPECT_FALSE(module_loaded("cmisc")) TH_LOG("%s", bad[i]);
+	}
+}
+
+TEST_F(mod, rmmod_with_open_file_is_refused)
+{
+	int fd = open(DEV, O_RDWR), fd2;
+
+	ASSERT_LE(0, fd);
+	/* .owner = THIS_MODULE pins the module while a file is open. */
+	EXPECT_EQ(-EWOULDBLOCK, module_unload("cmisc"));
+	EXPECT_TRUE(module_loaded("cmisc"));
+	EXPECT_EQ(CMISC_HELLO_VALUE, ioctl(fd, CMISC_IOC_HELLO, 0));
+	fd2 = dup(fd);
+	close(fd);
+	EXPECT_EQ(-EWOULDBLOCK, module_unload("cmisc"));
+	close(fd2);
+	EXPECT_EQ(0, module_unload("cmisc"));
+	EXPECT_EQ(-1, access(DEV, F_OK));
+}
+
+TEST_F(mod, rmmod_with_open_file_then_reload_is_clean)
+{
+	int fd = open(DEV, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(5, write(fd, "alive", 5));
+	EXPECT_EQ(-EWOULDBLOCK, module_unload("cmisc"));
+	close(fd);
+	EXPECT_EQ(0, cmisc_reload(""));
+	EXPECT_EQ(0, try_open(DEV));
+}
+
+TEST_F(mod, load_unload_100_rounds)
+{
+	int warnings = dmesg_count("WARNING");
+	int round, fd;
+	int32_t v;
+
+	ASSERT_EQ(0, module_unload("cmisc"));
+	for (round = 0; round < 100; round++) {
+		ASSERT_EQ(0, module_load(cmisc_ko(), "")) TH_LOG("round %d", round);
+		fd = open(DEV, O_RDWR);
+		ASSERT_LE(0, fd) TH_LOG("round %d", round);
+		ASSERT_EQ(CMISC_HELLO_VALUE, ioctl(fd, CMISC_IOC_HELLO, 0));
+		ASSERT_EQ(0, cmisc_set_value(fd, round));
+		ASSERT_EQ(0, cmisc_get_value(fd, &v));
+		ASSERT_EQ(round, v);
+		ASSERT_EQ(3, write(fd, "abc", 3));
+		close(fd);
+		ASSERT_EQ(0, module_unload("cmisc")) TH_LOG("round %d", round);
+		ASSERT_EQ(-1, access(DEV, F_OK)) TH_LOG("node left after round %d", round);
+	}
+	EXPECT_EQ(warnings, dmesg_count("WARNING"));
+}
+
+TEST_F(mod, hello_module_prints_its_three_lines)
+{
+	char ko[256];
+	const char *slash = strrchr(cmisc_ko(), '/');
+	int init = dmesg_count("hello: C minimal sample (init)");
+	int nums = dmesg_count("hello: My numbers are [72, 108, 200]");
+	int exits = dmesg_count("hello: C minimal sample (exit)");
+
+	ASSERT_NE(NULL, slash);
+	snprintf(ko, sizeof(ko), "%.*s/hello.ko", (int)(slash - cmisc_ko()), cmisc_ko());
+	ASSERT_EQ(0, module_load(ko, ""));
+	EXPECT_EQ(init + 1, dmesg_count("hello: C minimal sample (init)"));
+	EXPECT_EQ(nums, dmesg_count("hello: My numbers are [72, 108, 200]"));
+	ASSERT_EQ(0, module_unload("hello"));
+	EXPECT_EQ(nums + 1, dmesg_count("hello: My numbers are [72, 108, 200]"));
+	EXPECT_EQ(exits + 1, dmesg_count("hello: C minimal sample (exit)"));
+}
+
+TEST_F(mod, modinfo_metadata)
+{
+	char buf[64] = "";
+	FILE *f = fopen("/sys/module/cmisc/version", "r");
+
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
+	fclose(f);
+	EXPECT_NE(0, strcmp(buf, "unknown\n"));
+	EXPECT_TRUE(buf[0] >= '0' && buf[0] <= '9') TH_LOG("version '%s'", buf);
+}
+
+CMISC_TEST_MAIN

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * read(2), write(2) and lseek(2) with upstream's per-open semantics: a write
+ * replaces the whole buffer and rewinds to 0; a read honours and advances
+ * the position. Also built with -m32.
+ */
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "harness.h"
+
+#define KERNEL_PTR ((void *)(uintptr_t)(sizeof(void *) == 8 ? 0xffffffff81000000ULL : 0xc0000000UL))
+
+FIXTURE(dev) {
+	int fd;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = open(DEV, O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", DEV, strerror(errno));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	close(self->fd);
+}
+
+TEST_F(dev, write_then_read_returns_the_bytes)
+{
+	char out[32];
+
+	ASSERT_EQ(11, write(self->fd, "hello world", 11));
+	memset(out, POISON, sizeof(out));
+	ASSERT_EQ(11, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp("hello world", out, 11));
+	EXPECT_EQ(POISON, (unsigned char)out[11]);
+}
+
+TEST_F(dev, read_at_eof_returns_zero)
+{
+	char out[8];
+
+	EXPECT_EQ(0, read(self->fd, out, sizeof(out)));
+	ASSERT_EQ(3, write(self->fd, "abc", 3));
+	ASSERT_EQ(3, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(0, read(self->fd, out, sizeof(out)));
+}
+
+TEST_F(dev, partial_reads_advance_the_position)
+{
+	char out[4];
+
+	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
+	ASSERT_EQ(4, read(self->fd, out, 4));
+	EXPECT_EQ(0, memcmp("0123", out, 4));
+	EXPECT_EQ(4, lseek(self->fd, 0, SEEK_CUR));
+	ASSERT_EQ(4, read(self->fd, out, 4));
+	EXPECT_EQ(0, memcmp("4567", out, 4));
+	ASSERT_EQ(2, read(self->fd, out, 4));
+	EXPECT_EQ(0, memcmp("89", out, 2));
+	EXPECT_EQ(10, lseek(self->fd, 0, SEEK_CUR));
+}
+
+TEST_F(dev, write_replaces_not_appends)
+{
+	char out[16];
+
+	ASSERT_EQ(10, write(self->fd, "aaaaaaaaaa", 10));
+	ASSERT_EQ(3, write(self->fd, "bbb", 3));
+	EXPECT_EQ(3, lseek(self->fd, 0, SEEK_END));
+	ASSERT_EQ(0, lseek(self->fd, 0, SEEK_SET));
+	ASSERT_EQ(3, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp("bbb", out, 3));
+}
+
+TEST_F(dev, write_rewinds_to_zero)
+{
+	char out[8];
+
+	ASSERT_EQ(6, write(self->fd, "abcdef", 6));
+	ASSERT_EQ(4, lseek(self->fd, 4, SEEK_SET));
+	ASSERT_EQ(2, write(self->fd, "xy", 2));
+	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_CUR));
+	ASSERT_EQ(2, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp("xy", out, 2));
+}
+
+TEST_F(dev, pread_and_pwrite_use_their_offset)
+{
+	char out[8];
+
+	ASSERT_EQ(8, write(self->fd, "ABCDEFGH", 8));
+	memset(out, POISON, sizeof(out));
+	ASSERT_EQ(3, pread(self->fd, out, 3, 5));
+	EXPECT_EQ(0, memcmp("FGH", out, 3));
+	/* pread leaves the file position alone. */
+	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_CUR));
+	EXPECT_EQ(0, pread(self->fd, out, 3, 8));
+	EXPECT_EQ(0, pread(self->fd, out, 3, 100));
+}
+
+TEST_F(dev, zero_length_write_empties_the_buffer)
+{
+	char out[8];
+
+	ASSERT_EQ(3, write(self->fd, "abc", 3));
+	ASSERT_EQ(0, write(self->fd, "", 0));
+	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_END));
+	EXPECT_EQ(0, read(self->fd, out, sizeof(out)));
+}
+
+TEST_F(dev, buffer_is_per_open_file)
+{
+	int other = open(DEV, O_RDWR);
+	char out[8];
+
+	ASSERT_LE(0, other);
+	ASSERT_EQ(4, write(self->fd, "mine", 4));
+	EXPECT_EQ(0, read(other, out, sizeof(out)));
+	EXPECT_EQ(0, lseek(other, 0, SEEK_END));
+	close(other);
+}
+
+TEST_F(dev, lseek_set_cur_end)
+{
+	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
+	EXPECT_EQ(7, lseek(self->fd, 7, SEEK_SET));
+	EXPECT_EQ(9, lseek(self->fd, 2, SEEK_CUR));
+	EXPECT_EQ(6, lseek(self->fd, -3, SEEK_CUR));
+	EXPECT_EQ(10, lseek(self->fd, 0, SEEK_END));
+	EXPECT_EQ(4, lseek(self->fd, -6, SEEK_END));
+	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_SET));
+}
+
+TEST_F(dev, read_at_an_offset)
+{
+	char out[16];
+
+	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
+	ASSERT_EQ(6, lseek(self->fd, -4, SEEK_END));
+	memset(out, POISON, sizeof(out));
+	ASSERT_EQ(4, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp("6789", out, 4));
+	EXPECT_EQ(POISON, (unsigned char)out[4]);
+}
+
+TEST_F(dev, lseek_negative_or_past_end_is_einval)
+{
+	static const struct { off_t off; int whence; } bad[] = {
+		{ -1, SEEK_SET }, { 11, SEEK_SET }, { -11, SEEK_END },
+		{ 1, SEEK_END }, { -6, SEEK_CUR }, { 6, SEEK_CUR },
+		{ 0, 42 }, { 0, SEEK_DATA }, { 0, SEEK_HOLE },
+	};
+	size_t i;
+
+	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
+	ASSERT_EQ(5, lseek(self->fd, 5, SEEK_SET));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, lseek(self->fd, bad[i].off, bad[i].whence))
+			TH_LOG("offset %lld whence %d", (long long)bad[i].off, bad[i].whence);
+		EXPECT_EQ(EINVAL, errno);
+	}
+	/* A failed seek leaves the position where it was. */
+	EXPECT_EQ(5, lseek(self->fd, 0, SEEK_CUR));
+}
+
+TEST_F(dev, lseek_overflow_is_einval)
+{
+	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
+	ASSERT_EQ(5, lseek(self->fd, 5, SEEK_SET));
+	errno = 0;
+	EXPECT_EQ(-1, syscall(SYS_lseek, self->fd, (long)(~0UL >> 1), SEEK_CUR));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, syscall(SYS_lseek, self->fd, (long)(~0UL >> 1), SEEK_END));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(5, lseek(self->fd, 0, SEEK_CUR));
+}
+
+TEST_F(dev, lseek_on_empty_buffer)
+{
+	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_SET));
+	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_END));
+	errno = 0;
+	EXPECT_EQ(-1, lseek(self->fd, 1, SEEK_SET));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+static long max_size(void)
+{
+	FILE *f = fopen("/sys/module/cmisc/parameters/max_size", "r");
+	long v = 0;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+TEST_F(dev, write_of_max_size_plus_one_is_efbig_and_keeps_buffer)
+{
+	long max = max_size();
+	char *big = calloc(1, max + 1), out[8];
+
+	ASSERT_TRUE(max > 0 && big);
+	ASSERT_EQ(4, write(self->fd, "keep", 4));
+	ASSERT_EQ(2, lseek(self->fd, 2, SEEK_SET));
+	errno = 0;
+	EXPECT_EQ(-1, write(self->fd, big, max + 1));
+	EXPECT_EQ(EFBIG, errno);
+	EXPECT_EQ(2, lseek(self->fd, 0, SEEK_CUR));
+	ASSERT_EQ(0, lseek(self->fd, 0, SEEK_SET));
+	ASSERT_EQ(4, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp("keep", out, 4));
+	/* Exactly max_size is accepted. */
+	EXPECT_EQ(max, write(self->fd, big, max));
+	free(big);
+}
+
+TEST_F(dev, write_bad_pointers_are_efault_and_keep_buffer)
+{
+	void *const bad[] = { NULL, KERNEL_PTR };
+	char out[8];
+	size_t i;
+
+	ASSERT_EQ(4, write(self->fd, "keep", 4));
+	ASSERT_EQ(1, lseek(self->fd, 1, SEEK_SET));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, write(self->fd, bad[i], 16));
+		EXPECT_EQ(EFAULT, errno);
+	}
+	EXPECT_EQ(1, lseek(self->fd, 0, SEEK_CUR));
+	ASSERT_EQ(3, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp("eep", out, 3));
+}
+
+TEST_F(dev, write_straddling_unmapped_page_is_efault)
+{
+	char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char out[8];
+
+	ASSERT_TRUE(p != MAP_FAILED);
+	ASSERT_EQ(0, munmap(p + 4096, 4096));
+	ASSERT_EQ(4, write(self->fd, "keep", 4));
+	errno = 0;
+	EXPECT_EQ(-1, write(self->fd, p + 4000, 200));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(4, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp("keep", out, 4));
+	munmap(p, 4096);
+}
+
+TEST_F(dev, read_bad_pointers_are_efault)
+{
+	void *const bad[] = { NULL, KERNEL_PTR };
+	size_t i;
+
+	ASSERT_EQ(4, write(self->fd, "keep", 4));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, read(self->fd, bad[i], 4));
+		EXPECT_EQ(EFAULT, errno);
+		/* Nothing was consumed. */
+		EXPECT_EQ(0, lseek(self->fd, 0, SEEK_CUR));
+	}
+}
+
+TEST_F(dev, read_into_partly_unmapped_buffer_is_short)
+{
+	char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_TRUE(p != MAP_FAILED);
+	ASSERT_EQ(0, munmap(p + 4096, 4096));
+	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
+	/* simple_read_from_buffer() reports what it copied before the fault. */
+	EXPECT_EQ(6, read(self->fd, p + 4090, 10));
+	EXPECT_EQ(0, memcmp("012345", p + 4090, 6));
+	EXPECT_EQ(6, lseek(self->fd, 0, SEEK_CUR));
+	munmap(p, 4096);
+}
+
+TEST_F(dev, echo_and_cat_see_separate_opens)
+{
+	/* Like `echo hi > dev; cat dev`: two opens, so cat sees nothing. */
+	int w = open(DEV, O_WRONLY), r;
+	char out[8];
+
+	ASSERT_LE(0, w);
+	ASSERT_EQ(3, write(w, "hi\n", 3));
+	close(w);
+	r = open(DEV, O_RDONLY);
+	ASSERT_LE(0, r);
+	EXPECT_EQ(0, read(r, out, sizeof(out)));
+	close(r);
+}
+
+TEST_F(dev, large_buffer_round_trips)
+{
+	size_t len = 512 * 1024 + 13, i;
+	unsigned char *in = malloc(len), *out = malloc(len);
+
+	ASSERT_TRUE(in && out);
+	for (i = 0; i < len; i++)
+		in[i] = (unsigned char)(i * 31 + 7);
+	ASSERT_EQ((ssize_t)len, write(self->fd, in, len));
+	ASSERT_EQ((ssize_t)len, cmisc_read_all(self->fd, out, len));
+	EXPECT_EQ(0, memcmp(in, out, len));
+	free(in);
+	free(out);
+}
+
+CMISC_TEST_MAIN
