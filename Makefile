@@ -45,8 +45,10 @@ TESTS_BIN:= $(patsubst tests/%.c,$(USR)/tests/%,$(TEST_SRC))
 M32_SRC  := $(filter tests/ioctl_test.c tests/rw_test.c,$(TEST_SRC))
 M32_BIN  := $(patsubst tests/%.c,$(USR)/tests/%-m32,$(M32_SRC))
 BENCH_BIN:= $(patsubst bench/%.c,$(USR)/bench/%,$(wildcard bench/*.c))
+# Debug-kernel-only programs: fault injection and the fuzzer.
+DEBUG_BIN:= $(patsubst tests/debug/%.c,$(USR)/debug/%,$(wildcard tests/debug/*.c))
 
-userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-sample $(TESTS_BIN) $(M32_BIN) $(BENCH_BIN)
+userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-sample $(TESTS_BIN) $(M32_BIN) $(BENCH_BIN) $(DEBUG_BIN)
 tools: $(addprefix $(BUILD)/host/,$(TOOLS))
 
 $(USR)/%: tools/%.c $(LIB_SRC) $(LIB_HDR) | $(USR)/.dir
@@ -66,6 +68,9 @@ $(USR)/tests/%: tests/%.c $(TEST_DEPS) | $(USR)/tests/.dir
 
 $(USR)/tests/%-m32: tests/%.c $(TEST_DEPS) | $(USR)/tests/.dir
 	$(CC) -m32 $(TEST_FLAGS) -o $@ $< $(LIB_SRC)
+
+$(USR)/debug/%: tests/debug/%.c $(TEST_DEPS) | $(USR)/debug/.dir
+	$(CC) $(TEST_FLAGS) -Itests -o $@ $< $(LIB_SRC)
 
 $(USR)/bench/%: bench/%.c $(LIB_SRC) $(LIB_HDR) | $(USR)/bench/.dir
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -pthread -static -o $@ $< $(LIB_SRC)

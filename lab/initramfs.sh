@@ -26,7 +26,7 @@ cp "$here/guest/init" "$root/init"
 cp "$here"/guest/*.sh "$root/lab/"
 cp "$@" "$root/lib/modules/cmisc/"
 find "$bindir" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/lab/bin/" \;
-for sub in tests bench; do
+for sub in tests bench debug; do
 	if [[ -d $bindir/$sub ]]; then
 		cp -r "$bindir/$sub" "$root/lab/$sub"
 	fi

@@ -40,7 +40,8 @@ esac
 # listed: they do not say BUG or WARNING.
 splat='(Oops|BUG:|WARNING:|Kernel panic|KASAN|UBSAN|general protection fault'
 splat+='|possible circular locking|possible recursive locking|inconsistent lock state'
-splat+='|lockdep|suspicious RCU usage|blocked for more than|unreferenced object'
+splat+='|DEBUG_LOCKS_WARN_ON|bad unlock balance|held lock freed|suspicious RCU usage'
+splat+='|blocked for more than|unreferenced object'
 splat+='|kmemleak: [0-9]+ new suspected|Unable to handle kernel)'
 for log in "$logdir/console.log" "$logdir/dmesg.log"; do
 	[[ -r $log ]] || continue

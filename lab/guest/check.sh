@@ -7,6 +7,11 @@ read -r up _ </proc/uptime
 echo "# lab: first test starts ${up}s after boot" | tee -a "$LAB_RESULTS"
 
 rc=0
+# kmemleak (debug kernel): scan only when asked, and forget boot-time objects.
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	echo scan=off >/sys/kernel/debug/kmemleak
+	echo clear >/sys/kernel/debug/kmemleak
+fi
 if ! insmod "$CMISC_KO"; then
 	echo "not ok 1 insmod cmisc.ko" | tee -a "$LAB_RESULTS"
 	exit 1
