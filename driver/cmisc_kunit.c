@@ -7,8 +7,8 @@
 #include <kunit/test.h>
 #include <linux/fs.h>
 #include <linux/module.h>
-#include <linux/version.h>
 
+#include "cmisc_compat.h"
 #include "cmisc_core.h"
 
 static struct cmisc_limits test_limits(size_t max_size, size_t max_total)
@@ -160,14 +160,10 @@ static struct kunit_suite cmisc_core_suite = {
 	.name = "cmisc_core",
 	.test_cases = cmisc_core_cases,
 };
+
 kunit_test_suite(cmisc_core_suite);
 
-/* The namespace became a string literal in 6.13. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
-#else
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
-#endif
+CMISC_IMPORT_KUNIT_NS();
 MODULE_DESCRIPTION("KUnit tests for the cmisc driver's core");
 MODULE_AUTHOR("The cmisc authors");
 MODULE_LICENSE("GPL");

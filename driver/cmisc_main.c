@@ -79,7 +79,7 @@ struct cmisc_device {
  */
 struct cmisc_file {
 	struct cmisc_device *cdev;
-	struct mutex lock;
+	struct mutex lock;	/* protects value and data */
 	s32 value;
 	struct cmisc_data data;
 };

@@ -44,7 +44,8 @@ resolve_kernel() {
 		echo "$kdir $kdir/arch/x86/boot/bzImage"
 		;;
 	distro)
-		kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+		kdir=$(printf '%s\n' /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)
+		[[ -d $kdir ]] || kdir=
 		[[ -n $kdir ]] || die "no linux-headers-*-amd64 (run lab/setup.sh)"
 		ver=${kdir#/usr/src/linux-headers-}
 		[[ -r /boot/vmlinuz-$ver ]] || die "no /boot/vmlinuz-$ver for $kdir (install linux-image-$ver)"
@@ -58,6 +59,7 @@ resolve_kernel() {
 	esac
 }
 
+# shellcheck disable=SC2317 # called through phase()
 # Build the modules for one kernel in $BUILD/<tag>/ without writing into the
 # source tree: Kbuild runs in a mirror of symlinks.
 build_modules() {
@@ -113,8 +115,11 @@ for kernel in $(kernels); do
 		phase "vm $job ($kernel)" "$here/vm.sh" "$job" "$KIMAGE" "$INITRD" "$logdir" "$limit" || status=$?
 		if [[ $job == run ]]; then
 			"$here/verdict.sh" "$logdir" >/dev/null || status=1
-			((status == 0)) && log "run: every tutorial step passed on $kernel" ||
+			if ((status == 0)); then
+				log "run: every tutorial step passed on $kernel"
+			else
 				log "run: FAILED on $kernel (status $status; see $logdir)"
+			fi
 		fi
 		((status == 0)) || rc=1
 		;;

@@ -1,8 +1,12 @@
 #!/bin/sh
+# shellcheck shell=dash
 # `make check` in the guest: every test binary in /lab/tests, each a
 # kselftest TAP stream, filtered by $lab_tests. Results go to the console
 # and to $LAB_RESULTS, the channel the host counts.
+# busybox ash has pipefail even though POSIX sh does not.
+# shellcheck disable=SC3040
 set -o pipefail
+: "${lab_tests:=}"
 read -r up _ </proc/uptime
 echo "# lab: first test starts ${up}s after boot" | tee -a "$LAB_RESULTS"
 
@@ -41,6 +45,7 @@ done
 # The debug kernel's extra passes (KUnit, fault injection, fuzzer,
 # kmemleak) live in debug.sh; they need debugfs entries Debian's kernel lacks.
 if [ -d /sys/kernel/debug/kunit ] || [ -e /sys/kernel/debug/kmemleak ]; then
+	# shellcheck source=lab/guest/debug.sh
 	. /lab/debug.sh
 fi
 

@@ -1,4 +1,5 @@
-# shellcheck shell=sh
+# shellcheck shell=dash
+# shellcheck disable=SC2034 # rc belongs to check.sh, which sources this
 # The debug kernel's extra passes, sourced by check.sh after the test suite:
 # KUnit, the fail-nth sweep, the fuzzer, and a kmemleak verdict. Uses
 # check.sh's run_tap, $rc and $LAB_RESULTS.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck shell=dash
 # `make run`: the tutorial, replayed and shown step by step. The first step
 # that does not do exactly what the tutorial says stops the run, named.
 DEV=/dev/rust-misc-device
@@ -32,6 +33,7 @@ dmesg | grep -q 'cmisc (init)' || fail "no (init) message"
 
 step "The device node"
 show ls -l "$DEV" || fail "no $DEV"
+# shellcheck disable=SC2046 # split ls -l into its fields
 set -- $(ls -l "$DEV")
 [ "$1" = crw------- ] || fail "mode is $1, not crw-------"
 [ "$5" = 10, ] || fail "major is $5 not 10"
@@ -45,7 +47,7 @@ dmesg_tail 'Opening cmisc device'
 dmesg | grep -q 'Opening cmisc device (uid = 0)' || fail "no open message with uid 0"
 
 step "GET and SET of the value, on one open file"
-echo "$ printf 'get\nset 42\nget\n' | cmiscctl session"
+printf '%s\n' "$ printf 'get\\nset 42\\nget\\n' | cmiscctl session"
 out=$(printf 'get\nset 42\nget\n' | cmiscctl session) || fail "session failed"
 echo "$out"
 [ "$out" = "$(printf '0\n42')" ] || fail "expected 0 then 42"
