@@ -66,9 +66,11 @@ build_modules() {
 	local tag=$1 kdir=$2 out=$BUILD/$1 d f
 	for d in driver examples/hello; do
 		mkdir -p "$out/src/$d"
-		find "$out/src/$d" -xtype l -delete # sources that went away
+		# Relink from scratch: a stale link (a removed source, or a generated
+		# *.mod.c left by an in-place build) would be written through by Kbuild.
+		find "$out/src/$d" -maxdepth 1 -type l -delete
 		for f in "$TOP_DIR/$d"/*.[ch] "$TOP_DIR/$d"/Kbuild "$TOP_DIR/$d"/Makefile; do
-			[[ -e $f && $f != *.mod.c ]] && ln -sfn "$f" "$out/src/$d/"
+			[[ -e $f && $f != *.mod.c ]] && ln -s "$f" "$out/src/$d/"
 		done
 	done
 	ln -sfn "$TOP_DIR/include" "$out/src/include"

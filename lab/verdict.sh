@@ -54,12 +54,6 @@ done
 
 taint=$(sed -n 's/^lab-taint \([0-9]*\).*/\1/p' "$results" 2>/dev/null | tail -n 1)
 allowed=$(((1 << 12) | (1 << 13) | (1 << 18)))
-# KNOWN ISSUE: Debian's kernel reports F (bit 1) after the suite, not yet
-# traced to a test; it is reported loudly but not failed until it is.
-if [[ -n $taint ]] && ((taint & 2)); then
-	printf '[verdict] %s: KNOWN ISSUE: taint F (forced module) is set: %s\n' "$label" "$taint" >&2
-	allowed=$((allowed | 2))
-fi
 if [[ -n $taint ]] && ((taint & ~allowed)); then
 	fail "kernel tainted: $taint (allowed: O, E, N)"
 fi
