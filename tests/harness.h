@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,9 @@
 
 #define DEV CMISC_DEFAULT_PATH
 #define POISON 0xcc
+
+/* An address that is never user memory on x86: the kernel's half. */
+#define KERNEL_PTR ((void *)(uintptr_t)(sizeof(void *) == 8 ? 0xffffffff81000000ULL : 0xc0000000UL))
 
 /* Fill an output object with 0xcc so bytes the kernel did not write show. */
 #define poison(obj) memset(&(obj), POISON, sizeof(obj))
@@ -73,6 +77,23 @@ static inline int module_loaded(const char *name)
 
 	snprintf(path, sizeof(path), "/sys/module/%s", name);
 	return access(path, F_OK) == 0;
+}
+
+/* A numeric parameter of the loaded cmisc module, or -1. */
+static inline long cmisc_param(const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/cmisc/parameters/%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
 }
 
 /* Count lines of the kernel log containing @needle. */

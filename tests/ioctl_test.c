@@ -10,9 +10,6 @@
 
 #include "harness.h"
 
-/* An address that is never user memory on x86: the kernel's half. */
-#define KERNEL_PTR ((void *)(uintptr_t)(sizeof(void *) == 8 ? 0xffffffff81000000ULL : 0xc0000000UL))
-
 static void *unmapped_page(void)
 {
 	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -271,15 +268,9 @@ TEST_F(dev, write_buf_len_zero_empties)
 
 static size_t max_size(void)
 {
-	FILE *f = fopen("/sys/module/cmisc/parameters/max_size", "r");
-	unsigned long v = 0;
+	long v = cmisc_param("max_size");
 
-	if (f) {
-		if (fscanf(f, "%lu", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
+	return v > 0 ? (size_t)v : 0;
 }
 
 /* Check that the buffer still holds exactly "keep". */

@@ -9,8 +9,6 @@
 
 #include "harness.h"
 
-#define KERNEL_PTR ((void *)(uintptr_t)(sizeof(void *) == 8 ? 0xffffffff81000000ULL : 0xc0000000UL))
-
 FIXTURE(dev) {
 	int fd;
 };
@@ -188,22 +186,9 @@ TEST_F(dev, lseek_on_empty_buffer)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-static long max_size(void)
-{
-	FILE *f = fopen("/sys/module/cmisc/parameters/max_size", "r");
-	long v = 0;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
-}
-
 TEST_F(dev, write_of_max_size_plus_one_is_efbig_and_keeps_buffer)
 {
-	long max = max_size();
+	long max = cmisc_param("max_size");
 	char *big = calloc(1, max + 1), out[8];
 
 	ASSERT_TRUE(max > 0 && big);
