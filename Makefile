@@ -7,6 +7,7 @@
 #   make shell    an interactive shell in the VM with the module loaded
 #   make bench    benchmarks against the kernel's own baselines
 #   make lint     checkpatch --strict, sparse, W=1, shellcheck
+#   make detectors  buggy builds that KASAN, kmemleak, lockdep and fail-nth must catch
 #
 # Variables: KERNEL=distro|debug (one kernel only), KDIR=/path (boot and
 # build against your own kernel tree), LLVM=1, TESTS=pattern.
@@ -15,14 +16,14 @@ BUILD   ?= $(CURDIR)/build
 VERSION := $(shell cat VERSION)
 export BUILD
 
-.PHONY: all run check shell bench lint clean userspace tools modules help
+.PHONY: all run check shell bench detectors lint clean userspace tools modules help
 all: userspace
 
-run check shell bench:
+run check shell bench detectors:
 	@lab/lab.sh $@
 
 help:
-	@sed -n '3,13p' Makefile
+	@sed -n '3,14p' Makefile
 
 # ---------------------------------------------------------------- userspace
 # Static binaries for the initramfs, plus a -m32 build of the ABI tests to

@@ -5,6 +5,8 @@
 #   lab/lab.sh check   every test; both kernels unless KERNEL=distro|debug
 #   lab/lab.sh shell   interactive busybox shell with the module loaded
 #   lab/lab.sh bench   benchmarks (bench/), printed as a table and JSON
+#   lab/lab.sh detectors  deliberately buggy builds, each of which a debug
+#                      kernel detector must report (lab/detectors.sh)
 #
 # Environment (usually from make): KERNEL=distro|debug, KDIR=/path/to/tree
 # (build against and boot that tree's arch/x86/boot/bzImage), LLVM=1,
@@ -15,7 +17,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-job=${1:?usage: lab/lab.sh run|check|shell|bench}
+job=${1:?usage: lab/lab.sh run|check|shell|bench|detectors}
 declare -a phase_names=() phase_secs=()
 
 # Run "$@" as a named phase and remember its wall time.
@@ -63,28 +65,29 @@ resolve_kernel() {
 # Build the modules for one kernel in $BUILD/<tag>/ without writing into the
 # source tree: Kbuild runs in a mirror of symlinks.
 build_modules() {
-	local tag=$1 kdir=$2 out=$BUILD/$1 d f
+	local tag=$1 kdir=$2 src=${3:-$TOP_DIR} out=$BUILD/$1 d f
 	for d in driver examples/hello; do
 		mkdir -p "$out/src/$d"
 		# Relink from scratch: a stale link (a removed source, or a generated
 		# *.mod.c left by an in-place build) would be written through by Kbuild.
 		find "$out/src/$d" -maxdepth 1 -type l -delete
-		for f in "$TOP_DIR/$d"/*.[ch] "$TOP_DIR/$d"/Kbuild "$TOP_DIR/$d"/Makefile; do
+		for f in "$src/$d"/*.[ch] "$src/$d"/Kbuild "$src/$d"/Makefile; do
 			[[ -e $f && $f != *.mod.c ]] && ln -s "$f" "$out/src/$d/"
 		done
 	done
-	ln -sfn "$TOP_DIR/include" "$out/src/include"
-	ln -sfn "$TOP_DIR/VERSION" "$out/src/VERSION"
+	ln -sfn "$src/include" "$out/src/include"
+	ln -sfn "$src/VERSION" "$out/src/VERSION"
 	make -s -C "$out/src/driver" KDIR="$kdir" ${LLVM:+LLVM=$LLVM} >&2
 	make -s -C "$out/src/examples/hello" KDIR="$kdir" ${LLVM:+LLVM=$LLVM} >&2
 }
 
 # Build everything one kernel's VM needs; sets KIMAGE and INITRD.
+# usage: prepare KERNEL [TAG [SOURCE_TREE]]   (TAG names the build dir)
 prepare() {
-	local tag=$1 kdir image
-	read -r kdir image < <(resolve_kernel "$tag")
+	local kernel=$1 tag=${2:-$1} src=${3:-$TOP_DIR} kdir image
+	read -r kdir image < <(resolve_kernel "$kernel")
 	[[ -r $image ]] || die "no kernel image at $image"
-	phase "module build ($tag)" build_modules "$tag" "$kdir"
+	phase "module build ($tag)" build_modules "$tag" "$kdir" "$src"
 	local kos=("$BUILD/$tag/src/driver/cmisc.ko" "$BUILD/$tag/src/examples/hello/hello.ko")
 	[[ -e $BUILD/$tag/src/driver/cmisc_kunit.ko ]] && kos+=("$BUILD/$tag/src/driver/cmisc_kunit.ko")
 	phase "initramfs ($tag)" "$here/initramfs.sh" "$BUILD/$tag/initramfs.cpio" "$BUILD/user" "${kos[@]}"
@@ -99,6 +102,8 @@ kernels() {
 		echo "$KERNEL"
 	elif [[ $job == check ]]; then
 		echo distro debug
+	elif [[ $job == detectors ]]; then
+		echo debug
 	else
 		echo distro
 	fi
@@ -126,6 +131,10 @@ for kernel in $(kernels); do
 		fi
 		((status == 0)) || rc=1
 		;;
+	detectors)
+		# shellcheck source=lab/detectors.sh
+		. "$here/detectors.sh"
+		;;
 	bench)
 		status=0
 		phase "vm bench ($kernel)" "$here/vm.sh" bench "$KIMAGE" "$INITRD" "$logdir" \
@@ -148,7 +157,7 @@ for kernel in $(kernels); do
 done
 
 print_phases
-if [[ $job == check ]]; then
+if [[ $job == check || $job == detectors ]]; then
 	((failed == 0)) || rc=1
 	echo "$passed passed, $failed failed"
 fi
