@@ -33,7 +33,7 @@ help:
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Werror
-CPPFLAGS := -D_GNU_SOURCE -Iinclude/uapi -Itools -DCMISC_VERSION='"$(VERSION)"'
+override CPPFLAGS += -D_GNU_SOURCE -Iinclude/uapi -Itools -DCMISC_VERSION='"$(VERSION)"'
 KSFT     := $(BUILD)/ksft
 USR      := $(BUILD)/user
 LIB_SRC  := tools/lib/cmisc.c
@@ -56,7 +56,7 @@ $(USR)/%: tools/%.c $(LIB_SRC) $(LIB_HDR) | $(USR)/.dir
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -static -o $@ $< $(LIB_SRC)
 
 $(BUILD)/host/%: tools/%.c $(LIB_SRC) $(LIB_HDR) | $(BUILD)/host/.dir
-	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(LIB_SRC)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC)
 
 $(USR)/rust-misc-sample: tests/clients/rust_misc_sample.c include/uapi/linux/cmisc.h | $(USR)/.dir
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -static -o $@ $<
@@ -86,6 +86,39 @@ $(KSFT)/kselftest_harness.h:
 
 %/.dir:
 	@mkdir -p $(@D) && touch $@
+
+# ------------------------------------------------------------------ install
+# make install / uninstall put the module for one kernel (KDIR, default
+# Debian's packaged headers) into /lib/modules/<release>/updates with depmod,
+# and the tools, man pages and udev rule under PREFIX. Loading is up to you
+# (modprobe cmisc): never done by this Makefile.
+PREFIX  ?= /usr/local
+KSRC    := $(or $(KDIR),$(shell printf '%s\n' /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1))
+KREL     = $(shell $(MAKE) -s -C $(KSRC) kernelrelease)
+UDEVDIR ?= /etc/udev/rules.d
+
+.PHONY: install uninstall deb
+install: tools
+	$(MAKE) -C driver KDIR=$(KSRC)
+	$(MAKE) -C $(KSRC) M=$(CURDIR)/driver INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KREL)
+	install -D -m 0755 $(BUILD)/host/cmiscctl $(DESTDIR)$(PREFIX)/bin/cmiscctl
+	install -D -m 0755 $(BUILD)/host/cmisc-hello $(DESTDIR)$(PREFIX)/bin/cmisc-hello
+	install -D -m 0644 tools/cmiscctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/cmiscctl.1
+	install -D -m 0644 tools/cmisc-hello.1 $(DESTDIR)$(PREFIX)/share/man/man1/cmisc-hello.1
+	install -D -m 0644 packaging/60-cmisc.rules $(DESTDIR)$(UDEVDIR)/60-cmisc.rules
+	getent group cmisc >/dev/null || addgroup --system cmisc
+
+uninstall:
+	rm -f /lib/modules/$(KREL)/updates/cmisc.ko*
+	depmod -a $(KREL)
+	rm -f $(DESTDIR)$(PREFIX)/bin/cmiscctl $(DESTDIR)$(PREFIX)/bin/cmisc-hello
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/cmiscctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/cmisc-hello.1
+	rm -f $(DESTDIR)$(UDEVDIR)/60-cmisc.rules
+
+# The two Debian packages, built and checked with lintian in $(BUILD)/deb.
+deb:
+	@lab/deb.sh
 
 # --------------------------------------------------------------------- lint
 lint:

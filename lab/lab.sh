@@ -85,6 +85,8 @@ build_modules() {
 # usage: prepare KERNEL [TAG [SOURCE_TREE]]   (TAG names the build dir)
 prepare() {
 	local kernel=$1 tag=${2:-$1} src=${3:-$TOP_DIR} kdir image
+	# Time the debug kernel's build (or cache hit) as its own phase.
+	[[ $kernel == debug ]] && phase "debug kernel" "$here/debug-kernel.sh" >/dev/null
 	read -r kdir image < <(resolve_kernel "$kernel")
 	[[ -r $image ]] || die "no kernel image at $image"
 	phase "module build ($tag)" build_modules "$tag" "$kdir" "$src"

@@ -9,6 +9,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
+# usage: lab/setup.sh [packaging]
+# With "packaging", also what DKMS, the Debian packages and the Debian
+# guest need (make deb, make check ROOTFS=debian).
 packages=(
 	# the VM and the kernel it boots
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64
@@ -20,6 +23,9 @@ packages=(
 	# make lint
 	sparse shellcheck
 )
+if [[ ${1:-} == packaging ]]; then
+	packages+=(dkms dh-dkms debhelper dpkg-dev fakeroot lintian adduser debootstrap e2fsprogs)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
