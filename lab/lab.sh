@@ -10,7 +10,7 @@
 #
 # Environment (usually from make): KERNEL=distro|debug, KDIR=/path/to/tree
 # (build against and boot that tree's arch/x86/boot/bzImage), LLVM=1,
-# TESTS=pattern, LAB_TIMEOUT=seconds.
+# TESTS=pattern, ROOTFS=busybox|debian, LAB_TIMEOUT=seconds.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -97,6 +97,38 @@ prepare() {
 	INITRD=$BUILD/$tag/initramfs.cpio
 }
 
+# shellcheck disable=SC2317 # called through phase()
+# Pack the per-run lab disk of the Debian guest: the .debs, the static tests
+# and tools, hello.ko, VERSION and the guest script.
+debian_lab_disk() {
+	local disk=$1 dir=$BUILD/debian/lab
+	rm -rf "$dir"
+	mkdir -p "$dir/debs" "$dir/bin"
+	cp "$BUILD"/deb/cmisc-dkms_*.deb "$BUILD"/deb/cmisc-tools_*.deb "$dir/debs/"
+	cp -r "$BUILD/user/tests" "$dir/tests"
+	find "$BUILD/user" -maxdepth 1 -type f -perm -u+x -exec cp {} "$dir/bin/" \;
+	cp "$BUILD/distro/src/examples/hello/hello.ko" "$TOP_DIR/VERSION" "$here/guest/debian-check.sh" "$dir/"
+	mkfs.ext4 -q -F -L cmisc-lab -d "$dir" "$disk" "$(($(du -sm "$dir" | cut -f1) + 32))M"
+}
+
+# `make run|check ROOTFS=debian`: the packages in a real Debian 12 guest.
+debian_pass() {
+	local kdir image krel rootfs disk=$BUILD/debian/lab.ext4 logdir=$BUILD/debian/logs status=0
+	read -r kdir image < <(resolve_kernel distro)
+	krel=${kdir#/usr/src/linux-headers-}
+	phase "debian packages" "$here/deb.sh"
+	phase "module build (distro)" build_modules distro "$kdir"
+	phase "debian rootfs" "$here/debian-rootfs.sh" "$krel" >/dev/null
+	rootfs=$("$here/debian-rootfs.sh" "$krel")
+	phase "debian lab disk" debian_lab_disk "$disk"
+	LAB_DISKS="$rootfs $disk" LAB_MEM=2048 LAB_APPEND="root=/dev/vda rw lab_tests=${TESTS:-}" \
+		phase "vm $job (debian guest)" "$here/vm.sh" "$job" "$image" "/boot/initrd.img-$krel" \
+		"$logdir" "${LAB_TIMEOUT:-1800}" || status=$?
+	counts=$("$here/verdict.sh" "$logdir" "$status" debian) || rc=1
+	read -r p f <<<"$counts"
+	passed=$((passed + p)) failed=$((failed + f))
+}
+
 kernels() {
 	if [[ -n ${KDIR:-} ]]; then
 		echo custom
@@ -115,6 +147,16 @@ phase setup "$here/setup.sh"
 phase "userspace build" make -s -C "$TOP_DIR" userspace >&2
 
 passed=0 failed=0 rc=0
+if [[ ${ROOTFS:-busybox} == debian ]]; then
+	[[ $job == run || $job == check ]] || die "ROOTFS=debian is for make run and make check"
+	"$here/setup.sh" packaging
+	debian_pass
+	print_phases
+	((failed == 0)) || rc=1
+	echo "$passed passed, $failed failed"
+	exit "$rc"
+fi
+[[ ${ROOTFS:-busybox} == busybox ]] || die "ROOTFS must be busybox or debian"
 for kernel in $(kernels); do
 	prepare "$kernel"
 	logdir=$BUILD/$kernel/logs

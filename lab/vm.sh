@@ -9,7 +9,9 @@
 #   TIMEOUT    hard limit in seconds for the whole VM (default 600)
 #
 # Environment: LAB_ACCEL (kvm|tcg; probed and cached when unset),
-# LAB_SMP, LAB_MEM, LAB_APPEND (extra kernel parameters).
+# LAB_SMP, LAB_MEM, LAB_APPEND (extra kernel parameters), LAB_DISKS
+# (raw disk images, attached as virtio disks with snapshot=on, so the
+# images themselves are never written).
 # Exits with the guest's status, 124 on timeout, 125 if the guest never
 # reported one (panic, crash), and the console shows every step live.
 set -euo pipefail
@@ -43,13 +45,17 @@ qemu=(
 	-display none -monitor none -no-reboot
 	-kernel "$kernel" -initrd "$initramfs" -append "$append"
 )
+append_at=$((${#qemu[@]} - 1))
+for disk in ${LAB_DISKS:-}; do
+	qemu+=(-drive "file=$disk,format=raw,if=virtio,snapshot=on")
+done
 
 log "vm: $job on $(basename "$kernel") with $accel, timeout ${limit}s"
 status=0
 if [[ $job == shell ]]; then
 	if [[ -t 0 ]]; then
 		append+=" lab_rows=$(tput lines) lab_cols=$(tput cols)"
-		qemu[${#qemu[@]} - 1]=$append
+		qemu[append_at]=$append
 	fi
 	timeout --foreground -k 5 "$limit" "${qemu[@]}" \
 		-serial mon:stdio -serial "file:$results" -serial "file:$dmesg" || status=$?

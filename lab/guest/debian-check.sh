@@ -1,0 +1,76 @@
+#!/bin/sh
+# shellcheck shell=dash
+# `make check ROOTFS=debian` inside a Debian 12 guest booted with systemd,
+# run by cmisc-lab.service from the lab disk mounted at /lab. The user's
+# path, step by step: install the packages (DKMS builds the module here,
+# against this guest's headers), modprobe, udev, a group member, the test
+# suite, removal. TAP goes to the console and to ttyS1 for the host.
+R=/dev/ttyS1
+n=0
+rc=0
+krel=$(uname -r)
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+read -r up _ </proc/uptime
+echo "# lab: Debian guest up ${up}s after boot, kernel $krel" | tee -a "$R"
+
+# step NAME CMD...: one TAP test; its output is shown as diagnostics.
+step() {
+	name=$1
+	shift
+	n=$((n + 1))
+	if "$@" >/tmp/step.out 2>&1; then
+		res="ok $n debian.$name"
+	else
+		res="not ok $n debian.$name"
+		rc=1
+	fi
+	sed 's/^/# /' /tmp/step.out
+	echo "$res" | tee -a "$R"
+}
+
+is() {
+	[ "$1" = "$2" ] || {
+		echo "expected '$2', got '$1'"
+		return 1
+	}
+}
+
+step install_cmisc_dkms dpkg -i /lab/debs/cmisc-dkms_*.deb
+step dkms_built_for_running_kernel sh -c "dkms status cmisc | tee /dev/stderr | grep -q '$krel, x86_64: installed'"
+step modinfo_metadata sh -c 'modinfo cmisc && modinfo -F version cmisc | grep -qx "$(cat /lab/VERSION)" &&
+	modinfo -F description cmisc | grep -q . && modinfo -F author cmisc | grep -q . &&
+	modinfo -F parm cmisc | grep -q "^max_size:"'
+step modprobe modprobe cmisc
+step node_is_root_0600_before_the_rule is "$(stat -c %a:%U:%G /dev/rust-misc-device)" 600:root:root
+
+# The kselftest suite of the busybox lab, against the DKMS-built module.
+export CMISC_KO="/lib/modules/$krel/updates/dkms/cmisc.ko" CMISC_HELLO_KO=/lab/hello.ko
+for t in /lab/tests/*; do
+	echo "# lab: $(basename "$t")"
+	CMISC_TESTS="${lab_tests:-}" "$t" >/tmp/tap 2>&1
+	trc=$?
+	cat /tmp/tap
+	cat /tmp/tap >>"$R"
+	if [ "$trc" -ne 0 ]; then
+		rc=1
+		grep -q '^not ok ' /tmp/tap || echo "not ok 1 $(basename "$t") # exited $trc" | tee -a "$R"
+	fi
+done
+
+step install_cmisc_tools dpkg -i /lab/debs/cmisc-tools_*.deb
+step group_cmisc_exists getent group cmisc
+step udev_rule_gives_cmisc_0660 sh -c 'udevadm settle && test "$(stat -c %a:%G /dev/rust-misc-device)" = 660:cmisc'
+step group_member_runs_hello sh -c 'useradd -m -G cmisc alice && out=$(su -s /bin/sh alice -c "cmiscctl hello") && test "$out" = 100'
+step non_member_is_denied_exit_4 sh -c 'useradd -m bob; su -s /bin/sh bob -c "cmiscctl hello"; test $? -eq 4'
+step modprobe_r modprobe -r cmisc
+step purge_packages dpkg --purge cmisc-tools cmisc-dkms
+step removed_cleanly sh -c "! command -v cmiscctl && test ! -e /lib/modules/$krel/updates/dkms/cmisc.ko &&
+	test ! -e /lib/udev/rules.d/60-cmisc.rules && test ! -d /usr/src/cmisc-\$(cat /lab/VERSION) &&
+	! dkms status cmisc | grep -q ."
+
+echo "lab-taint $(cat /proc/sys/kernel/tainted)" >>"$R"
+dmesg >/dev/ttyS2
+echo "lab-exit-status $rc" >>"$R"
+sync
+systemctl poweroff --no-block
