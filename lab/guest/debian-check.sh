@@ -36,11 +36,21 @@ is() {
 	}
 }
 
+dkms_installed() {
+	dkms status cmisc
+	dkms status cmisc | grep -q "$krel, x86_64: installed"
+}
+modinfo_complete() {
+	modinfo cmisc &&
+		modinfo -F version cmisc | grep -qx "$(cat /lab/VERSION)" &&
+		modinfo -F description cmisc | grep -q . &&
+		modinfo -F author cmisc | grep -q . &&
+		modinfo -F parm cmisc | grep -q '^max_size:'
+}
+
 step install_cmisc_dkms dpkg -i /lab/debs/cmisc-dkms_*.deb
-step dkms_built_for_running_kernel sh -c "dkms status cmisc | tee /dev/stderr | grep -q '$krel, x86_64: installed'"
-step modinfo_metadata sh -c 'modinfo cmisc && modinfo -F version cmisc | grep -qx "$(cat /lab/VERSION)" &&
-	modinfo -F description cmisc | grep -q . && modinfo -F author cmisc | grep -q . &&
-	modinfo -F parm cmisc | grep -q "^max_size:"'
+step dkms_built_for_running_kernel dkms_installed
+step modinfo_metadata modinfo_complete
 step modprobe modprobe cmisc
 step node_is_root_0600_before_the_rule is "$(stat -c %a:%U:%G /dev/rust-misc-device)" 600:root:root
 
@@ -58,16 +68,34 @@ for t in /lab/tests/*; do
 	fi
 done
 
+rule_applies() {
+	udevadm settle && is "$(stat -c %a:%G /dev/rust-misc-device)" 660:cmisc
+}
+member_hello() {
+	useradd -m alice && usermod -aG cmisc alice &&
+		is "$(su -s /bin/sh alice -c 'cmiscctl hello')" 100
+}
+non_member_denied() {
+	useradd -m bob
+	su -s /bin/sh bob -c 'cmiscctl hello'
+	is $? 4
+}
+removed_cleanly() {
+	! command -v cmiscctl &&
+		test ! -e "/lib/modules/$krel/updates/dkms/cmisc.ko" &&
+		test ! -e /lib/udev/rules.d/60-cmisc.rules &&
+		test ! -d "/usr/src/cmisc-$(cat /lab/VERSION)" &&
+		! dkms status cmisc | grep -q .
+}
+
 step install_cmisc_tools dpkg -i /lab/debs/cmisc-tools_*.deb
 step group_cmisc_exists getent group cmisc
-step udev_rule_gives_cmisc_0660 sh -c 'udevadm settle && test "$(stat -c %a:%G /dev/rust-misc-device)" = 660:cmisc'
-step group_member_runs_hello sh -c 'useradd -m -G cmisc alice && out=$(su -s /bin/sh alice -c "cmiscctl hello") && test "$out" = 100'
-step non_member_is_denied_exit_4 sh -c 'useradd -m bob; su -s /bin/sh bob -c "cmiscctl hello"; test $? -eq 4'
+step udev_rule_gives_cmisc_0660 rule_applies
+step group_member_runs_hello member_hello
+step non_member_is_denied_exit_4 non_member_denied
 step modprobe_r modprobe -r cmisc
 step purge_packages dpkg --purge cmisc-tools cmisc-dkms
-step removed_cleanly sh -c "! command -v cmiscctl && test ! -e /lib/modules/$krel/updates/dkms/cmisc.ko &&
-	test ! -e /lib/udev/rules.d/60-cmisc.rules && test ! -d /usr/src/cmisc-\$(cat /lab/VERSION) &&
-	! dkms status cmisc | grep -q ."
+step removed_cleanly removed_cleanly
 
 echo "lab-taint $(cat /proc/sys/kernel/tainted)" >>"$R"
 dmesg >/dev/ttyS2
