@@ -186,10 +186,21 @@ static struct stat3 io(int fd, enum io_kind kind, char *buf, size_t size)
 	return summarize(v);
 }
 
+/* One throughput row; @tmpfs, if given, is the baseline for the ratio. */
+static void emit_io(const char *op, size_t size, const char *target, struct stat3 s,
+		    const struct stat3 *tmpfs)
+{
+	char name[64], vs[32];
+
+	snprintf(name, sizeof(name), "%s %zu B: %s", op, size, target);
+	snprintf(vs, sizeof(vs), "tmpfs %s", op);
+	emit("throughput", name, "MB/s", s, tmpfs ? vs : NULL, tmpfs ? s.med / tmpfs->med : 0);
+}
+
 static void bench_throughput(const char *dev)
 {
 	static const size_t sizes[] = { 64, 4096, 65536, 1 << 20 };
-	char *buf = malloc(1 << 20), name[64];
+	char *buf = malloc(1 << 20);
 	int fd = cmisc_open(dev, O_RDWR);
 	int tmp = open("/tmp/cmisc-bench", O_RDWR | O_CREAT | O_TRUNC, 0600);
 	int zero = open("/dev/zero", O_RDONLY), null = open("/dev/null", O_WRONLY);
@@ -213,18 +224,12 @@ static void bench_throughput(const char *dev)
 		tr = io(tmp, IO_READ, buf, sz);
 		z = io(zero, IO_READ, buf, sz);
 		n = io(null, IO_WRITE, buf, sz);
-		snprintf(name, sizeof(name), "write %zu B: cmisc", sz);
-		emit("throughput", name, "MB/s", w, "tmpfs write", w.med / tw.med);
-		snprintf(name, sizeof(name), "write %zu B: tmpfs", sz);
-		emit("throughput", name, "MB/s", tw, NULL, 0);
-		snprintf(name, sizeof(name), "write %zu B: /dev/null", sz);
-		emit("throughput", name, "MB/s", n, NULL, 0);
-		snprintf(name, sizeof(name), "read %zu B: cmisc", sz);
-		emit("throughput", name, "MB/s", r, "tmpfs read", r.med / tr.med);
-		snprintf(name, sizeof(name), "read %zu B: tmpfs", sz);
-		emit("throughput", name, "MB/s", tr, NULL, 0);
-		snprintf(name, sizeof(name), "read %zu B: /dev/zero", sz);
-		emit("throughput", name, "MB/s", z, NULL, 0);
+		emit_io("write", sz, "cmisc", w, &tw);
+		emit_io("write", sz, "tmpfs", tw, NULL);
+		emit_io("write", sz, "/dev/null", n, NULL);
+		emit_io("read", sz, "cmisc", r, &tr);
+		emit_io("read", sz, "tmpfs", tr, NULL);
+		emit_io("read", sz, "/dev/zero", z, NULL);
 	}
 	close(fd);
 	close(tmp);
