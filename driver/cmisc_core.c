@@ -42,6 +42,7 @@ int cmisc_data_alloc(struct cmisc_limits *lim, struct cmisc_data *d, u64 len)
 	}
 	d->bytes = bytes;
 	d->len = len;
+	d->cap = len;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(cmisc_data_alloc);
@@ -54,11 +55,39 @@ EXPORT_SYMBOL_IF_KUNIT(cmisc_data_alloc);
 void cmisc_data_free(struct cmisc_limits *lim, struct cmisc_data *d)
 {
 	kvfree(d->bytes);
-	atomic_long_sub(d->len, &lim->used);
-	d->bytes = NULL;
-	d->len = 0;
+	atomic_long_sub(d->cap, &lim->used);
+	*d = (struct cmisc_data){ };
 }
 EXPORT_SYMBOL_IF_KUNIT(cmisc_data_free);
+
+/**
+ * cmisc_data_reserve() - make @d able to hold @len bytes
+ * @lim: limits of the device
+ * @d:   a spare buffer whose contents do not matter
+ * @len: requested length, straight from userspace
+ *
+ * Keeps @d's storage when it is large enough, so that rewriting a buffer of
+ * the same size allocates nothing. Otherwise frees it and allocates @len
+ * bytes. On success @d->len is @len.
+ *
+ * Return: 0, or the error of cmisc_data_alloc(); on -EFBIG @d is untouched,
+ * on any other error it is left empty.
+ */
+int cmisc_data_reserve(struct cmisc_limits *lim, struct cmisc_data *d, u64 len)
+{
+	if (len > lim->max_size)
+		return -EFBIG;
+	if (len > d->cap) {
+		/* Free first: the old contents are not needed and its bytes
+		 * go back to the budget before the new ones are charged.
+		 */
+		cmisc_data_free(lim, d);
+		return cmisc_data_alloc(lim, d, len);
+	}
+	d->len = len;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(cmisc_data_reserve);
 
 /**
  * cmisc_seek_pos() - resolve an lseek request against a buffer

@@ -27,17 +27,20 @@ struct cmisc_limits {
 };
 
 /**
- * struct cmisc_data - the byte buffer of one open file
- * @bytes: kvmalloc'ed storage, NULL when @len is 0
+ * struct cmisc_data - a byte buffer of one open file
+ * @bytes: kvmalloc'ed storage, NULL when @cap is 0
  * @len:   number of valid bytes
+ * @cap:   bytes allocated, and charged against &cmisc_limits.max_total
  */
 struct cmisc_data {
 	void *bytes;
 	size_t len;
+	size_t cap;
 };
 
 int cmisc_data_alloc(struct cmisc_limits *lim, struct cmisc_data *d, u64 len);
 void cmisc_data_free(struct cmisc_limits *lim, struct cmisc_data *d);
+int cmisc_data_reserve(struct cmisc_limits *lim, struct cmisc_data *d, u64 len);
 loff_t cmisc_seek_pos(loff_t cur, size_t size, loff_t offset, int whence);
 int cmisc_buf_arg_check(const struct cmisc_buf *arg, u64 max_len);
 

@@ -85,6 +85,58 @@ static void alloc_large_uses_kvmalloc(struct kunit *test)
 	cmisc_data_free(&lim, &d);
 }
 
+static void reserve_reuses_storage_that_fits(struct kunit *test)
+{
+	struct cmisc_limits lim = test_limits(100, 1000);
+	struct cmisc_data d = { };
+	void *first;
+
+	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 80));
+	first = d.bytes;
+	KUNIT_EXPECT_EQ(test, 80, d.cap);
+	/* Same size and smaller: same storage, nothing charged. */
+	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 80));
+	KUNIT_EXPECT_PTR_EQ(test, first, d.bytes);
+	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 10));
+	KUNIT_EXPECT_PTR_EQ(test, first, d.bytes);
+	KUNIT_EXPECT_EQ(test, 10, d.len);
+	KUNIT_EXPECT_EQ(test, 80, d.cap);
+	KUNIT_EXPECT_EQ(test, 80, atomic_long_read(&lim.used));
+	/* Larger: new storage, and only it is charged. */
+	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 100));
+	KUNIT_EXPECT_EQ(test, 100, d.cap);
+	KUNIT_EXPECT_EQ(test, 100, atomic_long_read(&lim.used));
+	cmisc_data_free(&lim, &d);
+	KUNIT_EXPECT_EQ(test, 0, atomic_long_read(&lim.used));
+}
+
+static void reserve_too_big_keeps_storage(struct kunit *test)
+{
+	struct cmisc_limits lim = test_limits(100, 1000);
+	struct cmisc_data d = { };
+	void *first;
+
+	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 50));
+	first = d.bytes;
+	KUNIT_EXPECT_EQ(test, -EFBIG, cmisc_data_reserve(&lim, &d, 101));
+	KUNIT_EXPECT_PTR_EQ(test, first, d.bytes);
+	KUNIT_EXPECT_EQ(test, 50, d.len);
+	KUNIT_EXPECT_EQ(test, 50, atomic_long_read(&lim.used));
+	cmisc_data_free(&lim, &d);
+}
+
+static void reserve_over_budget_frees_first(struct kunit *test)
+{
+	struct cmisc_limits lim = test_limits(100, 120);
+	struct cmisc_data d = { };
+
+	/* 60 + 100 would exceed 120, but the spare's 60 is given back first. */
+	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 60));
+	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 100));
+	KUNIT_EXPECT_EQ(test, 100, atomic_long_read(&lim.used));
+	cmisc_data_free(&lim, &d);
+}
+
 struct seek_case {
 	loff_t cur;
 	size_t size;
@@ -151,6 +203,9 @@ static struct kunit_case cmisc_core_cases[] = {
 	KUNIT_CASE(alloc_too_big_is_efbig),
 	KUNIT_CASE(alloc_over_budget_is_enospc),
 	KUNIT_CASE(alloc_large_uses_kvmalloc),
+	KUNIT_CASE(reserve_reuses_storage_that_fits),
+	KUNIT_CASE(reserve_too_big_keeps_storage),
+	KUNIT_CASE(reserve_over_budget_frees_first),
 	KUNIT_CASE(seek_positions),
 	KUNIT_CASE(buf_arg_checks),
 	{}

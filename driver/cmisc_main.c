@@ -58,7 +58,7 @@ MODULE_PARM_DESC(max_size, "largest buffer of one open file in bytes (default 1 
 
 static ulong max_total = 64 * SZ_1M;
 module_param(max_total, ulong, 0444);
-MODULE_PARM_DESC(max_total, "largest sum of all open files' buffers in bytes (default 64 MiB, at most 1 GiB)");
+MODULE_PARM_DESC(max_total, "largest sum of all open files' buffers, spares included, in bytes (default 64 MiB, at most 1 GiB)");
 
 /**
  * struct cmisc_device - the one misc device this module registers
@@ -76,12 +76,14 @@ struct cmisc_device {
  * @lock:  serialises everything below
  * @value: the __s32 of GET_VALUE/SET_VALUE
  * @data:  the buffer of read/write and READ_BUF/WRITE_BUF
+ * @spare: the previous buffer, reused by the next replace when it fits
  */
 struct cmisc_file {
 	struct cmisc_device *cdev;
-	struct mutex lock;	/* protects value and data */
+	struct mutex lock;	/* protects value, data and spare */
 	s32 value;
 	struct cmisc_data data;
+	struct cmisc_data spare;
 };
 
 static struct device *cmisc_dev(const struct cmisc_file *cf)
@@ -113,41 +115,34 @@ static int cmisc_release(struct inode *inode, struct file *file)
 	struct cmisc_file *cf = file->private_data;
 
 	cmisc_data_free(&cf->cdev->limits, &cf->data);
+	cmisc_data_free(&cf->cdev->limits, &cf->spare);
 	mutex_destroy(&cf->lock);
 	kfree(cf);
 	return 0;
 }
 
 /*
- * Replace the buffer with @len bytes from @src and rewind @ppos. The new
- * buffer is allocated and filled before the lock is taken, so a failure at
- * any step leaves the old buffer and position exactly as they were.
+ * Replace the buffer with @len bytes from @src and rewind @ppos. The bytes
+ * land in the spare buffer, which becomes the buffer only once they are all
+ * there, so a failure at any step leaves the buffer and the position exactly
+ * as they were. The old buffer becomes the spare: rewriting a buffer of the
+ * same size or smaller allocates nothing.
  */
-static ssize_t cmisc_replace(struct cmisc_file *cf, const void __user *src,
-			     u64 len, loff_t *ppos)
+static int cmisc_replace(struct cmisc_file *cf, const void __user *src,
+			 u64 len, loff_t *ppos)
 {
-	struct cmisc_limits *lim = &cf->cdev->limits;
-	struct cmisc_data new;
 	int ret;
 
-	ret = cmisc_data_alloc(lim, &new, len);
-	if (ret)
-		return ret;
-	if (copy_from_user(new.bytes, src, new.len)) {
+	if (mutex_lock_interruptible(&cf->lock))
+		return -ERESTARTSYS;
+	ret = cmisc_data_reserve(&cf->cdev->limits, &cf->spare, len);
+	if (!ret && copy_from_user(cf->spare.bytes, src, len))
 		ret = -EFAULT;
-		goto out_free;
+	if (!ret) {
+		swap(cf->data, cf->spare);
+		*ppos = 0;
 	}
-	if (mutex_lock_interruptible(&cf->lock)) {
-		ret = -ERESTARTSYS;
-		goto out_free;
-	}
-	swap(cf->data, new);
-	*ppos = 0;
 	mutex_unlock(&cf->lock);
-	ret = 0;
-out_free:
-	/* On success this frees the old buffer. */
-	cmisc_data_free(lim, &new);
 	return ret;
 }
 

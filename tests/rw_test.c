@@ -271,6 +271,44 @@ TEST_F(dev, read_into_partly_unmapped_buffer_is_short)
 	munmap(p, 4096);
 }
 
+TEST_F(dev, rewrites_reusing_the_spare_show_only_new_bytes)
+{
+	char out[16];
+
+	/* The third write lands in the first write's 10-byte storage. */
+	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
+	ASSERT_EQ(3, write(self->fd, "abc", 3));
+	ASSERT_EQ(2, write(self->fd, "XY", 2));
+	EXPECT_EQ(2, lseek(self->fd, 0, SEEK_END));
+	ASSERT_EQ(0, lseek(self->fd, 0, SEEK_SET));
+	memset(out, POISON, sizeof(out));
+	ASSERT_EQ(2, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp("XY", out, 2));
+	EXPECT_EQ(POISON, (unsigned char)out[2]);
+	memset(out, POISON, sizeof(out));
+	EXPECT_EQ(2, cmisc_read_buf(self->fd, out, sizeof(out)));
+	EXPECT_EQ(POISON, (unsigned char)out[2]);
+}
+
+TEST_F(dev, failed_write_into_the_spare_keeps_buffer)
+{
+	char out[8];
+
+	ASSERT_EQ(4, write(self->fd, "AAAA", 4));
+	ASSERT_EQ(2, write(self->fd, "BB", 2));
+	/* The spare now holds "AAAA"; a faulting write must not swap it in. */
+	errno = 0;
+	EXPECT_EQ(-1, write(self->fd, KERNEL_PTR, 3));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-EFAULT, cmisc_write_buf(self->fd, KERNEL_PTR, 4));
+	ASSERT_EQ(2, pread(self->fd, out, sizeof(out), 0));
+	EXPECT_EQ(0, memcmp("BB", out, 2));
+	/* And the next good write still works. */
+	ASSERT_EQ(3, write(self->fd, "CCC", 3));
+	ASSERT_EQ(3, pread(self->fd, out, sizeof(out), 0));
+	EXPECT_EQ(0, memcmp("CCC", out, 3));
+}
+
 TEST_F(dev, echo_and_cat_see_separate_opens)
 {
 	/* Like `echo hi > dev; cat dev`: two opens, so cat sees nothing. */
