@@ -15,7 +15,7 @@ tarball=/usr/src/linux-source-6.1.tar.xz
 fragment="$here/debug.config"
 [[ -r $tarball ]] || die "missing $tarball (run lab/setup.sh)"
 
-key=$( { sha256sum "$fragment"; stat -c '%s %Y' "$tarball"; } | sha256sum | cut -c1-16)
+key=$( { cat "$fragment"; stat -c '%s %Y' "$tarball"; } | sha256sum | cut -c1-16)
 top="$BUILD/debug-kernel"
 tree="$top/$key/linux-source-6.1"
 stamp="$top/$key/.built"

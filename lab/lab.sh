@@ -54,7 +54,7 @@ resolve_kernel() {
 		echo "$kdir /boot/vmlinuz-$ver"
 		;;
 	debug)
-		kdir=$("$here/debug-kernel.sh")
+		kdir=${DEBUG_KDIR:-$("$here/debug-kernel.sh")}
 		echo "$kdir $kdir/arch/x86/boot/bzImage"
 		;;
 	*) die "unknown KERNEL '$kernel' (distro, debug, or set KDIR)" ;;
@@ -86,7 +86,7 @@ build_modules() {
 prepare() {
 	local kernel=$1 tag=${2:-$1} src=${3:-$TOP_DIR} kdir image
 	# Time the debug kernel's build (or cache hit) as its own phase.
-	[[ $kernel == debug ]] && phase "debug kernel" "$here/debug-kernel.sh" >/dev/null
+	[[ $kernel == debug ]] && phase "debug kernel" debug_kernel
 	read -r kdir image < <(resolve_kernel "$kernel")
 	[[ -r $image ]] || die "no kernel image at $image"
 	phase "module build ($tag)" build_modules "$tag" "$kdir" "$src"
@@ -111,17 +111,28 @@ debian_lab_disk() {
 	mkfs.ext4 -q -F -L cmisc-lab -d "$dir" "$disk" "$(($(du -sm "$dir" | cut -f1) + 32))M"
 }
 
+# shellcheck disable=SC2317 # called through phase()
+# Build or find the cached debug kernel; sets DEBUG_KDIR.
+debug_kernel() {
+	DEBUG_KDIR=$("$here/debug-kernel.sh")
+}
+
+# shellcheck disable=SC2317 # called through phase()
+# Build or find the cached Debian image; sets ROOTFS_IMAGE.
+debian_rootfs() {
+	ROOTFS_IMAGE=$("$here/debian-rootfs.sh" "$1")
+}
+
 # `make run|check ROOTFS=debian`: the packages in a real Debian 12 guest.
 debian_pass() {
-	local kdir image krel rootfs disk=$BUILD/debian/lab.ext4 logdir=$BUILD/debian/logs status=0
+	local kdir image krel disk=$BUILD/debian/lab.ext4 logdir=$BUILD/debian/logs status=0
 	read -r kdir image < <(resolve_kernel distro)
 	krel=${kdir#/usr/src/linux-headers-}
 	phase "debian packages" "$here/deb.sh"
 	phase "module build (distro)" build_modules distro "$kdir"
-	phase "debian rootfs" "$here/debian-rootfs.sh" "$krel" >/dev/null
-	rootfs=$("$here/debian-rootfs.sh" "$krel")
+	phase "debian rootfs" debian_rootfs "$krel"
 	phase "debian lab disk" debian_lab_disk "$disk"
-	LAB_DISKS="$rootfs $disk" LAB_MEM=2048 LAB_APPEND="root=/dev/vda rw lab_tests=${TESTS:-}" \
+	LAB_DISKS="$ROOTFS_IMAGE $disk" LAB_MEM=2048 LAB_APPEND="root=/dev/vda rw lab_tests=${TESTS:-}" \
 		phase "vm $job (debian guest)" "$here/vm.sh" "$job" "$image" "/boot/initrd.img-$krel" \
 		"$logdir" "${LAB_TIMEOUT:-1800}" || status=$?
 	counts=$("$here/verdict.sh" "$logdir" "$status" debian) || rc=1
