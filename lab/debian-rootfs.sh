@@ -74,7 +74,8 @@ ln -sf /dev/null "$root/etc/systemd/system/getty@tty1.service"
 
 size=$(($(du -sm "$root" | cut -f1) + 768))
 log "debian rootfs: ext4 image of ${size} MiB"
-mkfs.ext4 -q -F -L cmisc-root -d "$root" "$image.tmp" "${size}M"
+# mke2fs says "Creating regular file" on stdout, which is this script's answer.
+mkfs.ext4 -q -F -L cmisc-root -d "$root" "$image.tmp" "${size}M" >&2
 mv "$image.tmp" "$image"
 rm -rf "$root"
 log "debian rootfs: built in $((SECONDS - start)) s"

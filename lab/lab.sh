@@ -108,7 +108,7 @@ debian_lab_disk() {
 	cp -r "$BUILD/user/tests" "$dir/tests"
 	find "$BUILD/user" -maxdepth 1 -type f -perm -u+x -exec cp {} "$dir/bin/" \;
 	cp "$BUILD/distro/src/examples/hello/hello.ko" "$TOP_DIR/VERSION" "$here/guest/debian-check.sh" "$dir/"
-	mkfs.ext4 -q -F -L cmisc-lab -d "$dir" "$disk" "$(($(du -sm "$dir" | cut -f1) + 32))M"
+	mkfs.ext4 -q -F -L cmisc-lab -d "$dir" "$disk" "$(($(du -sm "$dir" | cut -f1) + 32))M" >&2
 }
 
 # shellcheck disable=SC2317 # called through phase()
@@ -121,6 +121,7 @@ debug_kernel() {
 # Build or find the cached Debian image; sets ROOTFS_IMAGE.
 debian_rootfs() {
 	ROOTFS_IMAGE=$("$here/debian-rootfs.sh" "$1")
+	[[ -f $ROOTFS_IMAGE ]] || die "debian-rootfs.sh answered '$ROOTFS_IMAGE', not an image file"
 }
 
 # `make run|check ROOTFS=debian`: the packages in a real Debian 12 guest.

@@ -47,6 +47,7 @@ qemu=(
 )
 append_at=$((${#qemu[@]} - 1))
 for disk in ${LAB_DISKS:-}; do
+	[[ -f $disk ]] || die "vm: disk image '$disk' does not exist"
 	qemu+=(-drive "file=$disk,format=raw,if=virtio,snapshot=on")
 done
 
