@@ -34,7 +34,8 @@ int cmisc_data_alloc(struct cmisc_limits *lim, struct cmisc_data *d, u64 len)
 		return -ENOSPC;
 	}
 	if (len) {
-		bytes = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		/* The size comes from userspace: fail quietly, as memdup_user() does. */
+		bytes = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!bytes) {
 			atomic_long_sub(len, &lim->used);
 			return -ENOMEM;

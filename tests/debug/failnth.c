@@ -8,6 +8,7 @@
  */
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "harness.h"
 
@@ -162,6 +163,97 @@ TEST(write_1m_vmalloc_under_fault_injection)
 TEST(write_buf_under_fault_injection)
 {
 	sweep(_metadata, OP_WRITE_BUF, 64 << 10);
+}
+
+/*
+ * fail-nth injects a single fault, and kvmalloc() survives one: a failed
+ * kmalloc falls back to vmalloc. So the sweeps above never take a large
+ * buffer's allocation down. Here every allocation this task makes fails
+ * (make-it-fail with task-filter), which reaches the vmalloc fallback too.
+ */
+static int fail_every_allocation(const char *injector, int on)
+{
+	static const char *const attrs[] = { "task-filter", "times", "probability" };
+	static const char *const vals[2][3] = { { "N", "1", "0" }, { "Y", "-1", "100" } };
+	char path[80];
+	int i, j, fd, err = 0;
+
+	/*
+	 * Arm the task filter before the probability, and disarm in the
+	 * reverse order: in between, every task on the machine would fail.
+	 */
+	for (j = 0; j < 3; j++) {
+		i = on ? j : 2 - j;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", injector, attrs[i]);
+		fd = open(path, O_WRONLY);
+		if (fd < 0 || write(fd, vals[on][i], strlen(vals[on][i])) < 0)
+			err = -errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	return err;
+}
+
+static void every_allocation_fails(struct __test_metadata *_metadata, enum op op, size_t len)
+{
+	int fd = open(DEV, O_RDWR), mif = open("/proc/self/make-it-fail", O_WRONLY), ret;
+	ssize_t mif_on, mif_off;
+	char keep[8] = "";
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, mif) TH_LOG("no make-it-fail: kernel without CONFIG_FAULT_INJECTION?");
+	payload = malloc(len);
+	ASSERT_NE(NULL, payload);
+	memset(payload, 0x42, len);
+	ASSERT_EQ(4, write(fd, "keep", 4));
+	ASSERT_EQ(1, lseek(fd, 1, SEEK_SET));
+	setup_injectors();
+	/*
+	 * Nothing between the two writes to make-it-fail may allocate, and
+	 * that includes page faults: a failed one is retried for ever. So
+	 * fault in and lock every page of this process first.
+	 */
+	ASSERT_EQ(0, mlockall(MCL_CURRENT));
+	ASSERT_EQ(0, fail_every_allocation("failslab", 1));
+	ASSERT_EQ(0, fail_every_allocation("fail_page_alloc", 1));
+
+	mif_on = pwrite(mif, "1", 1, 0);
+	if (op == OP_WRITE)
+		ret = write(fd, payload, len) < 0 ? -errno : 0;
+	else
+		ret = cmisc_write_buf(fd, payload, len);
+	mif_off = pwrite(mif, "0", 1, 0);
+
+	EXPECT_EQ(0, fail_every_allocation("failslab", 0));
+	EXPECT_EQ(0, fail_every_allocation("fail_page_alloc", 0));
+	munlockall();
+	ASSERT_EQ(1, mif_on);
+	ASSERT_EQ(1, mif_off);
+	EXPECT_EQ(-ENOMEM, ret);
+	/* The failed call left the file as it was. */
+	EXPECT_EQ(1, lseek(fd, 0, SEEK_CUR));
+	EXPECT_EQ(4, pread(fd, keep, sizeof(keep), 0));
+	EXPECT_EQ(0, memcmp(keep, "keep", 4));
+	/* And the file still works. */
+	EXPECT_EQ((ssize_t)len, write(fd, payload, len));
+	free(payload);
+	close(mif);
+	close(fd);
+}
+
+TEST(write_1m_with_every_allocation_failing)
+{
+	every_allocation_fails(_metadata, OP_WRITE, 1 << 20);
+}
+
+TEST(write_small_with_every_allocation_failing)
+{
+	every_allocation_fails(_metadata, OP_WRITE, 100);
+}
+
+TEST(write_buf_with_every_allocation_failing)
+{
+	every_allocation_fails(_metadata, OP_WRITE_BUF, 64 << 10);
 }
 
 /* HELLO, GET and SET must not allocate: with every allocation failing they still work. */
