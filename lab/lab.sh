@@ -77,8 +77,14 @@ build_modules() {
 	done
 	ln -sfn "$src/include" "$out/src/include"
 	ln -sfn "$src/VERSION" "$out/src/VERSION"
-	make -s -C "$out/src/driver" KDIR="$kdir" ${LLVM:+LLVM=$LLVM} >&2
-	make -s -C "$out/src/examples/hello" KDIR="$kdir" ${LLVM:+LLVM=$LLVM} >&2
+	# The two module builds are independent: run them side by side.
+	make -s -C "$out/src/driver" KDIR="$kdir" ${LLVM:+LLVM=$LLVM} >&2 &
+	local driver_pid=$!
+	make -s -C "$out/src/examples/hello" KDIR="$kdir" ${LLVM:+LLVM=$LLVM} >&2 || {
+		wait "$driver_pid" || true
+		return 1
+	}
+	wait "$driver_pid"
 }
 
 # Build everything one kernel's VM needs; sets KIMAGE and INITRD.

@@ -27,10 +27,13 @@ run_tap() {
 	name=$1
 	shift
 	echo "# lab: $name"
+	read -r t0 _ </proc/uptime
 	CMISC_TESTS="$lab_tests" "$@" >/tmp/tap 2>&1
 	trc=$?
+	read -r t1 _ </proc/uptime
 	cat /tmp/tap
 	cat /tmp/tap >>"$LAB_RESULTS"
+	echo "# lab: $name took $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s" | tee -a "$LAB_RESULTS"
 	if [ "$trc" -ne 0 ]; then
 		rc=1
 		grep -q '^not ok ' /tmp/tap ||
