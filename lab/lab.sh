@@ -24,10 +24,23 @@ declare -a phase_names=() phase_secs=()
 phase() {
 	local name=$1 start=$EPOCHREALTIME
 	shift
+	current_phase=$name
 	"$@"
+	current_phase=
 	phase_names+=("$name")
 	phase_secs+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')")
 }
+
+# A step that fails stops the lab (set -e); say which step it was.
+current_phase=
+# shellcheck disable=SC2317 # called by the EXIT trap
+on_exit() {
+	local rc=$?
+	if ((rc != 0)) && [[ -n $current_phase ]]; then
+		log "failed at step: $current_phase (exit $rc)"
+	fi
+}
+trap on_exit EXIT
 
 print_phases() {
 	local i
