@@ -66,11 +66,14 @@ resolve_kernel() {
 		[[ -r /boot/vmlinuz-$ver ]] || die "no /boot/vmlinuz-$ver for $kdir (install linux-image-$ver)"
 		echo "$kdir /boot/vmlinuz-$ver"
 		;;
+	backports)
+		echo "$BACKPORTS_KERNEL"
+		;;
 	debug)
 		kdir=${DEBUG_KDIR:-$("$here/debug-kernel.sh")}
 		echo "$kdir $kdir/arch/x86/boot/bzImage"
 		;;
-	*) die "unknown KERNEL '$kernel' (distro, debug, or set KDIR)" ;;
+	*) die "unknown KERNEL '$kernel' (distro, backports, debug, or set KDIR)" ;;
 	esac
 }
 
@@ -104,8 +107,10 @@ build_modules() {
 # usage: prepare KERNEL [TAG [SOURCE_TREE]]   (TAG names the build dir)
 prepare() {
 	local kernel=$1 tag=${2:-$1} src=${3:-$TOP_DIR} kdir image
-	# Time the debug kernel's build (or cache hit) as its own phase.
+	# Time the debug kernel's build and the backports kernel's download (or
+	# their cache hits) as phases of their own.
 	[[ $kernel == debug ]] && phase "debug kernel" debug_kernel
+	[[ $kernel == backports ]] && phase "backports kernel" backports_kernel
 	read -r kdir image < <(resolve_kernel "$kernel")
 	[[ -r $image ]] || die "no kernel image at $image"
 	phase "module build ($tag)" build_modules "$tag" "$kdir" "$src"
@@ -134,6 +139,12 @@ debian_lab_disk() {
 # Build or find the cached debug kernel; sets DEBUG_KDIR.
 debug_kernel() {
 	DEBUG_KDIR=$("$here/debug-kernel.sh")
+}
+
+# shellcheck disable=SC2317 # called through phase()
+# Fetch or find the cached Debian 12 backports kernel; sets BACKPORTS_KERNEL.
+backports_kernel() {
+	BACKPORTS_KERNEL=$("$here/backports-kernel.sh")
 }
 
 # shellcheck disable=SC2317 # called through phase()
@@ -166,7 +177,7 @@ kernels() {
 	elif [[ -n ${KERNEL:-} ]]; then
 		echo "$KERNEL"
 	elif [[ $job == check ]]; then
-		echo distro debug
+		echo distro backports debug
 	elif [[ $job == detectors ]]; then
 		echo debug
 	else

@@ -20,6 +20,8 @@ packages=(
 	gcc make libc6-dev gcc-multilib
 	# the debug kernel, checkpatch and the kselftest harness
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils
+	# the backports kernel: pahole for its modules' BTF, the archive key
+	dwarves debian-archive-keyring
 	# make lint
 	sparse shellcheck
 )
