@@ -61,7 +61,7 @@ $(BUILD)/host/%: tools/%.c $(LIB_SRC) $(LIB_HDR) | $(BUILD)/host/.dir
 $(USR)/rust-misc-sample: tests/clients/rust_misc_sample.c include/uapi/linux/cmisc.h | $(USR)/.dir
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -static -o $@ $<
 
-TEST_DEPS := tests/harness.h $(LIB_SRC) $(LIB_HDR) $(KSFT)/kselftest_harness.h
+TEST_DEPS := tests/harness.h tests/dev_fixture.h $(LIB_SRC) $(LIB_HDR) $(KSFT)/kselftest_harness.h
 TEST_FLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) -I$(KSFT) -Wno-unused-parameter -pthread -static
 
 $(USR)/tests/%: tests/%.c $(TEST_DEPS) | $(USR)/tests/.dir

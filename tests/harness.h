@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/klog.h>
 #include <unistd.h>
@@ -34,6 +35,23 @@
 
 /* Fill an output object with 0xcc so bytes the kernel did not write show. */
 #define poison(obj) memset(&(obj), POISON, sizeof(obj))
+
+/*
+ * Two pages of which only the first stays mapped, so an access that runs
+ * past p + 4095 faults. NULL on failure; release with munmap(p, 4096).
+ */
+static inline char *page_before_hole(void)
+{
+	char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (munmap(p + 4096, 4096)) {
+		munmap(p, 8192);
+		return NULL;
+	}
+	return p;
+}
 
 static inline const char *cmisc_ko(void)
 {

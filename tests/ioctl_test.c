@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "harness.h"
+#include "dev_fixture.h"
 
 static void *unmapped_page(void)
 {
@@ -17,21 +18,6 @@ static void *unmapped_page(void)
 	if (p != MAP_FAILED)
 		munmap(p, 4096);
 	return p;
-}
-
-FIXTURE(dev) {
-	int fd;
-};
-
-FIXTURE_SETUP(dev)
-{
-	self->fd = open(DEV, O_RDWR);
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", DEV, strerror(errno));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	close(self->fd);
 }
 
 TEST_F(dev, hello_returns_100)
@@ -186,11 +172,9 @@ TEST_F(dev, set_bad_pointers_are_efault_and_keep_value)
 
 TEST_F(dev, get_at_page_end_minus_two_is_efault)
 {
-	char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = page_before_hole();
 
-	ASSERT_TRUE(p != MAP_FAILED);
-	ASSERT_EQ(0, munmap(p + 4096, 4096));
+	ASSERT_TRUE(p != NULL);
 	errno = 0;
 	EXPECT_EQ(-1, ioctl(self->fd, CMISC_IOC_GET_VALUE, p + 4094));
 	EXPECT_EQ(EFAULT, errno);

@@ -8,21 +8,7 @@
 #include <sys/mman.h>
 
 #include "harness.h"
-
-FIXTURE(dev) {
-	int fd;
-};
-
-FIXTURE_SETUP(dev)
-{
-	self->fd = open(DEV, O_RDWR);
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", DEV, strerror(errno));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	close(self->fd);
-}
+#include "dev_fixture.h"
 
 TEST_F(dev, write_then_read_returns_the_bytes)
 {
@@ -226,12 +212,10 @@ TEST_F(dev, write_bad_pointers_are_efault_and_keep_buffer)
 
 TEST_F(dev, write_straddling_unmapped_page_is_efault)
 {
-	char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = page_before_hole();
 	char out[8];
 
-	ASSERT_TRUE(p != MAP_FAILED);
-	ASSERT_EQ(0, munmap(p + 4096, 4096));
+	ASSERT_TRUE(p != NULL);
 	ASSERT_EQ(4, write(self->fd, "keep", 4));
 	errno = 0;
 	EXPECT_EQ(-1, write(self->fd, p + 4000, 200));
@@ -258,11 +242,9 @@ TEST_F(dev, read_bad_pointers_are_efault)
 
 TEST_F(dev, read_into_partly_unmapped_buffer_is_short)
 {
-	char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = page_before_hole();
 
-	ASSERT_TRUE(p != MAP_FAILED);
-	ASSERT_EQ(0, munmap(p + 4096, 4096));
+	ASSERT_TRUE(p != NULL);
 	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
 	/* simple_read_from_buffer() reports what it copied before the fault. */
 	EXPECT_EQ(6, read(self->fd, p + 4090, 10));
