@@ -11,20 +11,12 @@
 #include "harness.h"
 #include "dev_fixture.h"
 
-static void *unmapped_page(void)
-{
-	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p != MAP_FAILED)
-		munmap(p, 4096);
-	return p;
-}
-
 TEST_F(dev, hello_returns_100)
 {
 	EXPECT_EQ(CMISC_HELLO_VALUE, ioctl(self->fd, CMISC_IOC_HELLO, 0));
 	/* The argument is ignored, whatever it is. */
-	EXPECT_EQ(CMISC_HELLO_VALUE, ioctl(self->fd, CMISC_IOC_HELLO, KERNEL_PTR));
+	EXPECT_EQ(CMISC_HELLO_VALUE, ioctl(self->fd, CMISC_IOC_HELLO, unmapped_ptr()));
+	EXPECT_EQ(CMISC_HELLO_VALUE, ioctl(self->fd, CMISC_IOC_HELLO, ~0UL));
 }
 
 TEST_F(dev, initial_value_is_zero)
@@ -140,7 +132,7 @@ TEST_F(dev, wrong_size_or_direction_is_enotty)
 
 TEST_F(dev, get_bad_pointers_are_efault)
 {
-	void *const bad[] = { NULL, unmapped_page(), KERNEL_PTR };
+	void *const bad[] = { BAD_USER_PTRS };
 	size_t i;
 	int32_t v;
 
@@ -156,7 +148,7 @@ TEST_F(dev, get_bad_pointers_are_efault)
 
 TEST_F(dev, set_bad_pointers_are_efault_and_keep_value)
 {
-	void *const bad[] = { NULL, unmapped_page(), KERNEL_PTR };
+	void *const bad[] = { BAD_USER_PTRS };
 	size_t i;
 	int32_t v;
 
@@ -176,9 +168,9 @@ TEST_F(dev, get_at_page_end_minus_two_is_efault)
 
 	ASSERT_TRUE(p != NULL);
 	errno = 0;
-	EXPECT_EQ(-1, ioctl(self->fd, CMISC_IOC_GET_VALUE, p + 4094));
+	EXPECT_EQ(-1, ioctl(self->fd, CMISC_IOC_GET_VALUE, p + page_size() - 2));
 	EXPECT_EQ(EFAULT, errno);
-	munmap(p, 4096);
+	munmap(p, page_size());
 }
 
 /* ------------------------------------------------------------ buffer ioctls */
@@ -299,32 +291,33 @@ TEST_F(dev, write_buf_at_max_size_fits)
 
 TEST_F(dev, buf_ioctls_bad_arg_pointer_is_efault)
 {
-	void *const bad[] = { NULL, unmapped_page(), KERNEL_PTR };
+	void *const bad[] = { BAD_USER_PTRS };
 	size_t i;
 
 	ASSERT_EQ(0, cmisc_write_buf(self->fd, "keep", 4));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		errno = 0;
 		EXPECT_EQ(-1, ioctl(self->fd, CMISC_IOC_WRITE_BUF, bad[i]));
-		EXPECT_EQ(EFAULT, errno);
+		EXPECT_EQ(EFAULT, errno) TH_LOG("pointer %p", bad[i]);
 		errno = 0;
 		EXPECT_EQ(-1, ioctl(self->fd, CMISC_IOC_READ_BUF, bad[i]));
-		EXPECT_EQ(EFAULT, errno);
+		EXPECT_EQ(EFAULT, errno) TH_LOG("pointer %p", bad[i]);
 	}
 	EXPECT_TRUE(buffer_is_keep(self->fd));
 }
 
+/* ptr is a __u64: even a 32-bit task can pass kernel and above-4-GiB addresses. */
 TEST_F(dev, write_buf_bad_data_pointer_is_efault_and_keeps_buffer)
 {
-	void *const bad[] = { NULL, unmapped_page(), KERNEL_PTR };
-	size_t i;
+	static const char good[16] = "0123456789abcde";
+	uint64_t bad[BAD_BUF_PTRS_MAX];
+	size_t i, n = bad_buf_ptrs(bad, good);
 
 	ASSERT_EQ(0, cmisc_write_buf(self->fd, "keep", 4));
 	ASSERT_EQ(2, lseek(self->fd, 2, SEEK_SET));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		void *p = bad[i];
-
-		EXPECT_EQ(-EFAULT, cmisc_write_buf(self->fd, p, 16)) TH_LOG("%p", p);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(-EFAULT, buf_ioctl(self->fd, CMISC_IOC_WRITE_BUF, bad[i], sizeof(good)))
+			TH_LOG("ptr %#llx", (unsigned long long)bad[i]);
 	}
 	EXPECT_TRUE(buffer_is_keep(self->fd));
 	/* A failed replace does not rewind either. */
@@ -333,15 +326,18 @@ TEST_F(dev, write_buf_bad_data_pointer_is_efault_and_keeps_buffer)
 
 TEST_F(dev, read_buf_bad_data_pointer_is_efault)
 {
-	void *const bad[] = { NULL, unmapped_page(), KERNEL_PTR };
-	size_t i;
+	unsigned char good[16];
+	uint64_t bad[BAD_BUF_PTRS_MAX];
+	size_t i, n = bad_buf_ptrs(bad, good);
 
+	memset(good, POISON, sizeof(good));
 	ASSERT_EQ(0, cmisc_write_buf(self->fd, "keep", 4));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		void *p = bad[i];
-
-		EXPECT_EQ(-EFAULT, cmisc_read_buf(self->fd, p, 16)) TH_LOG("%p", p);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(-EFAULT, buf_ioctl(self->fd, CMISC_IOC_READ_BUF, bad[i], sizeof(good)))
+			TH_LOG("ptr %#llx", (unsigned long long)bad[i]);
 	}
+	/* Nothing was written through the low 32 bits of a ptr either. */
+	EXPECT_EQ(POISON, good[0]);
 	EXPECT_TRUE(buffer_is_keep(self->fd));
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,12 +27,25 @@ enum {
 	EXIT_NODEV = 3,		/* no device node, or no driver behind it */
 	EXIT_PERM = 4,		/* permission denied */
 	EXIT_NOTTY = 5,		/* not a cmisc device, or too old a driver */
+	EXIT_INPUT = 6,		/* standard input could not be read */
 };
 
 #define SYS_MODULE "/sys/module/cmisc"
+/* A session line holds at most this many bytes, not counting its newline. */
 #define LINE_MAX_LEN 65536
+/* ... and at most this many words ("read --offset N --max N" is five). */
+#define SESSION_MAX_WORDS 7
 /* Largest input taken from stdin: above the driver's own 1 GiB ceiling. */
 #define CMISC_MAX_INPUT (1024L * 1024 * 1024)
+/* Largest file offset that lseek(2) can take. */
+#define OFF_MAX (sizeof(off_t) == sizeof(long long) ? LLONG_MAX : (long long)LONG_MAX)
+
+/* Where the packaged udev rule (packaging/60-cmisc.rules) may be installed. */
+static const char *const udev_rules[] = {
+	"/etc/udev/rules.d/60-cmisc.rules",
+	"/usr/lib/udev/rules.d/60-cmisc.rules",
+	"/lib/udev/rules.d/60-cmisc.rules",
+};
 
 struct ctl {
 	const char *path;
@@ -39,43 +53,80 @@ struct ctl {
 };
 
 static const char usage_text[] =
-"usage: cmiscctl [--device PATH] COMMAND [ARGS]\n"
+"usage: cmiscctl [--device PATH] [--] COMMAND [ARGS]\n"
 "       cmiscctl --help | --version\n"
 "\n"
 "Commands:\n"
 "  hello                      send HELLO; prints the driver's answer (100)\n"
 "  get                        print this open file's value\n"
-"  set N                      set the value (a 32-bit signed integer)\n"
-"  write [DATA|-] [--then-read]\n"
+"  set [--] N                 set the value (a 32-bit signed integer; a\n"
+"                             negative N may follow '--' or stand alone)\n"
+"  write [--then-read] [--] [DATA|-]\n"
 "                             replace the buffer with DATA, or stdin for '-'\n"
-"                             (the default); --then-read reads it back\n"
+"                             (the default); --then-read (also after DATA)\n"
+"                             reads it back; after '--' all is DATA\n"
 "  read [--offset N] [--max N]\n"
 "                             print the buffer from offset N, at most N bytes\n"
 "  info                       node, major:minor, mode, module and parameters\n"
 "  session                    run commands from stdin, one per line, on ONE\n"
 "                             open file, e.g. printf 'write hi\\nread\\n' | cmiscctl session\n"
 "\n"
+"Numbers are decimal or hex with 0x, with an optional '-': 010 is ten, not\n"
+"eight. Blanks, '+', other characters and values out of range are usage\n"
+"errors.\n"
+"\n"
+"In a session, 'write ' takes the rest of its line as data ('write -' is an\n"
+"error), a line holds at most 65536 bytes and 7 words, and the output of\n"
+"every read ends with a newline.\n"
+"\n"
 "State is per open file, exactly as in the kernel's rust_misc_device sample:\n"
 "every cmiscctl invocation opens the device anew, so 'cmiscctl write x' then\n"
 "'cmiscctl read' prints nothing and 'cmiscctl get' always prints 0. Use\n"
 "'write --then-read' or 'session' to do several operations on one open file.\n"
+"The device is opened and checked with HELLO before stdin is read.\n"
 "\n"
 "Options:\n"
-"  -d, --device PATH          device node (default " CMISC_DEFAULT_PATH ")\n"
+"  -d, --device PATH          device node (default " CMISC_DEFAULT_PATH ");\n"
+"                             also -dPATH and --device=PATH\n"
 "  -h, --help                 show this help\n"
 "  -V, --version              show the version\n"
+"  --                         end of options\n"
 "\n"
 "Exit status:\n"
 "  0 success; 1 the driver refused the operation; 2 usage error (nothing\n"
-"  was sent); 3 device missing (is the cmisc module loaded?); 4 permission\n"
-"  denied; 5 the driver does not support the command (wrong driver?).\n";
+"  was sent; in a session, nothing of the bad line, and the lines before\n"
+"  it ran); 3 device missing (is the cmisc module loaded?); 4 permission\n"
+"  denied; 5 not a cmisc device (HELLO did not answer 100) or the driver\n"
+"  does not support the command (wrong driver?); 6 standard input could\n"
+"  not be read (nothing of it was written).\n";
 
-static int usage_error(const char *fmt, const char *arg)
+static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "cmiscctl: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nTry 'cmiscctl --help'.\n");
 	return EXIT_USAGE;
+}
+
+/* Reading standard input failed: our side, not the driver's. */
+static int input_error(const char *what, int err)
+{
+	fprintf(stderr, "cmiscctl: %s: cannot read standard input: %s\n", what, strerror(err));
+	return EXIT_INPUT;
+}
+
+static bool udev_rule_installed(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(udev_rules) / sizeof(udev_rules[0]); i++)
+		if (access(udev_rules[i], F_OK) == 0)
+			return true;
+	return false;
 }
 
 /* Report a failed operation in one line and map it to an exit status. */
@@ -92,11 +143,14 @@ static int fail(const struct ctl *c, const char *what, int err)
 		return EXIT_NODEV;
 	case EACCES:
 	case EPERM:
-		if (stat(c->path, &st) == 0)
-			fprintf(stderr, "cmiscctl: %s: %s: permission denied (device mode is %04o; run as root or load with mode=...)\n",
+		if (stat(c->path, &st) != 0)
+			fprintf(stderr, "cmiscctl: %s: %s: permission denied\n", what, c->path);
+		else if (udev_rule_installed())
+			fprintf(stderr, "cmiscctl: %s: %s: permission denied (device mode is %04o; join group cmisc (usermod -aG cmisc USER, then log in again), run as root or load with mode=...)\n",
 				what, c->path, (unsigned int)(st.st_mode & 07777));
 		else
-			fprintf(stderr, "cmiscctl: %s: %s: permission denied\n", what, c->path);
+			fprintf(stderr, "cmiscctl: %s: %s: permission denied (device mode is %04o; run as root or load with mode=...)\n",
+				what, c->path, (unsigned int)(st.st_mode & 07777));
 		return EXIT_PERM;
 	case ENOTTY:
 		fprintf(stderr, "cmiscctl: %s: %s: driver does not support this command (wrong driver or version?)\n",
@@ -112,28 +166,79 @@ static int fail(const struct ctl *c, const char *what, int err)
 	}
 }
 
-/* Parse a whole decimal (or 0x hex) number in [min, max], nothing else. */
+/*
+ * The one number parser, for every number cmiscctl takes: an optional '-',
+ * then decimal digits, or 0x (0X) and hex digits; nothing else, so no
+ * blanks, no '+', no newline, no trailing characters. A leading 0 does not
+ * mean octal: 010 is ten and 08 is eight. The value must lie in [min, max].
+ */
 static bool parse_num(const char *s, long long min, long long max, long long *out)
 {
-	char *end;
-	long long v;
+	bool neg = *s == '-';
+	const char *p = s + neg;
+	unsigned long long v = 0, limit;
+	unsigned int base = 10, d;
+	long long val;
 
-	if (!*s || *s == ' ' || *s == '\t')
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (!*p)
 		return false;
-	errno = 0;
-	v = strtoll(s, &end, 0);
-	if (errno || *end || v < min || v > max)
+	limit = neg ? (unsigned long long)LLONG_MAX + 1 : (unsigned long long)LLONG_MAX;
+	for (; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = *p - 'A' + 10;
+		else
+			return false;
+		if (v > (limit - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	if (!neg)
+		val = (long long)v;
+	else if (v == (unsigned long long)LLONG_MAX + 1)
+		val = LLONG_MIN;
+	else
+		val = -(long long)v;
+	if (val < min || val > max)
 		return false;
-	*out = v;
+	*out = val;
 	return true;
 }
 
+/*
+ * Open the device once and check that it is a cmisc device (HELLO answers
+ * 100) before anything else is sent to it or read from stdin.
+ */
 static int ensure_open(struct ctl *c, const char *what)
 {
+	int ret;
+
 	if (c->fd >= 0)
 		return 0;
 	c->fd = cmisc_open(c->path, O_RDWR);
-	return c->fd < 0 ? fail(c, what, -c->fd) : 0;
+	if (c->fd < 0)
+		return fail(c, what, -c->fd);
+	ret = cmisc_hello(c->fd);
+	if (ret == CMISC_HELLO_VALUE)
+		return 0;
+	close(c->fd);
+	c->fd = -1;
+	if (ret == -ENOTTY)
+		return fail(c, what, ENOTTY);
+	if (ret < 0)
+		fprintf(stderr, "cmiscctl: %s: %s: not a cmisc device (HELLO failed: %s)\n",
+			what, c->path, strerror(-ret));
+	else
+		fprintf(stderr, "cmiscctl: %s: %s: not a cmisc device (HELLO answered %d, not %d)\n",
+			what, c->path, ret, CMISC_HELLO_VALUE);
+	return EXIT_NOTTY;
 }
 
 static int cmd_hello(struct ctl *c)
@@ -177,7 +282,8 @@ static int cmd_set(struct ctl *c, const char *arg)
 	return ret < 0 ? fail(c, "set", -ret) : 0;
 }
 
-static int cmd_read(struct ctl *c, long long offset, long long max)
+/* In a session, the output of every read ends with a newline. */
+static int cmd_read(struct ctl *c, long long offset, long long max, bool in_session)
 {
 	char chunk[65536];
 	long long left = max;
@@ -207,6 +313,8 @@ static int cmd_read(struct ctl *c, long long offset, long long max)
 		if (left > 0)
 			left -= n;
 	}
+	if (in_session && putchar('\n') == EOF)
+		return fail(c, "read: stdout", errno);
 	return fflush(stdout) ? fail(c, "read: stdout", errno) : 0;
 }
 
@@ -232,45 +340,50 @@ static int read_stdin(char **data, size_t *len)
 			}
 			buf = p;
 		}
+		errno = 0;
 		got = fread(buf + n, 1, cap - n, stdin);
 		n += got;
+		if (ferror(stdin)) {
+			int err = errno ? errno : EIO;
+
+			free(buf);
+			return -err;
+		}
 		if (got == 0 || n > CMISC_MAX_INPUT)
 			break;
-	}
-	if (ferror(stdin)) {
-		free(buf);
-		return -EIO;
 	}
 	*data = buf;
 	*len = n;
 	return 0;
 }
 
-static int cmd_write(struct ctl *c, const char *arg, bool then_read)
+/*
+ * DATA, or stdin for NULL or "-". The device is opened and checked first,
+ * so a missing or wrong device never waits for, or swallows, stdin.
+ */
+static int cmd_write(struct ctl *c, const char *arg, bool then_read, bool in_session)
 {
-	char *data = NULL;
+	const char *data = arg;
+	char *input = NULL;
 	size_t len;
 	ssize_t n;
-	int ret;
+	int ret = ensure_open(c, "write");
 
-	if (arg && strcmp(arg, "-")) {
-		data = strdup(arg);
-		len = strlen(arg);
-		ret = data ? 0 : -ENOMEM;
-	} else {
-		ret = read_stdin(&data, &len);
-	}
 	if (ret)
-		return fail(c, "write: input", -ret);
-	ret = ensure_open(c, "write");
-	if (!ret) {
-		n = cmisc_write(c->fd, data, len);
-		ret = n < 0 ? fail(c, "write", (int)-n) : 0;
+		return ret;
+	if (!arg || !strcmp(arg, "-")) {
+		ret = read_stdin(&input, &len);
+		if (ret)
+			return input_error("write", -ret);
+		data = input;
+	} else {
+		len = strlen(arg);
 	}
-	free(data);
-	if (!ret && then_read)
-		ret = cmd_read(c, -1, -1);
-	return ret;
+	n = cmisc_write(c->fd, data, len);
+	free(input);
+	if (n < 0)
+		return fail(c, "write", (int)-n);
+	return then_read ? cmd_read(c, -1, -1, in_session) : 0;
 }
 
 static const char *sys_param(const char *name, char *buf, size_t size)
@@ -321,64 +434,115 @@ static int cmd_info(struct ctl *c)
 
 static int run(struct ctl *c, int argc, char **argv, bool in_session);
 
+/*
+ * Read one line of stdin, without its newline, into @line (LINE_MAX_LEN + 1
+ * bytes). Returns 0, 1 at the end of input, -E2BIG for a longer line (of
+ * which the rest stays unread), -EINVAL for a line holding a NUL byte, or
+ * -errno when stdin cannot be read.
+ */
+static int read_line(char *line)
+{
+	size_t n = 0;
+	int ch;
+
+	errno = 0;
+	while ((ch = getchar()) != EOF && ch != '\n') {
+		if (n == LINE_MAX_LEN)
+			return -E2BIG;
+		line[n++] = (char)ch;
+	}
+	if (ch == EOF && ferror(stdin))
+		return errno ? -errno : -EIO;
+	if (ch == EOF && !n)
+		return 1;
+	line[n] = '\0';
+	return memchr(line, '\0', n) ? -EINVAL : 0;
+}
+
+static int session_line(struct ctl *c, char *line)
+{
+	char *argv[SESSION_MAX_WORDS + 1], *save = NULL, *tok, *rest;
+	int argc = 0;
+
+	rest = line + strspn(line, " \t");
+	if (!*rest || *rest == '#')
+		return 0;
+	if (!strncmp(rest, "write ", 6)) {
+		/* The rest of the line is the data, verbatim; never stdin. */
+		if (!strcmp(rest + 6, "-"))
+			return usage_error("%s", "session: write needs its data on the line");
+		return cmd_write(c, rest + 6, false, true);
+	}
+	for (tok = strtok_r(rest, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (argc == SESSION_MAX_WORDS)
+			return usage_error("session: more than %d words on a line", SESSION_MAX_WORDS);
+		argv[argc++] = tok;
+	}
+	argv[argc] = NULL;
+	return run(c, argc, argv, true);
+}
+
 /* Each line of stdin is one command; "write" takes the rest of its line. */
 static int cmd_session(struct ctl *c)
 {
-	static char line[LINE_MAX_LEN];
+	static char line[LINE_MAX_LEN + 1];
 	unsigned int lineno = 0;
 	int ret;
 
 	ret = ensure_open(c, "session");
 	if (ret)
 		return ret;
-	while (fgets(line, sizeof(line), stdin)) {
-		char *argv[8], *save = NULL, *tok, *rest;
-		int argc = 0;
-
+	for (;;) {
+		ret = read_line(line);
+		if (ret == 1)
+			return 0;
 		lineno++;
-		line[strcspn(line, "\n")] = '\0';
-		rest = line + strspn(line, " \t");
-		if (!*rest || *rest == '#')
-			continue;
-		if (!strncmp(rest, "write ", 6)) {
-			ret = cmd_write(c, rest + 6, false);
-		} else {
-			for (tok = strtok_r(rest, " \t", &save); tok && argc < 7;
-			     tok = strtok_r(NULL, " \t", &save))
-				argv[argc++] = tok;
-			argv[argc] = NULL;
-			ret = run(c, argc, argv, true);
-		}
+		if (ret == -E2BIG)
+			ret = usage_error("session: line longer than %d bytes", LINE_MAX_LEN);
+		else if (ret == -EINVAL)
+			ret = usage_error("%s", "session: line holds a NUL byte");
+		else if (ret < 0)
+			ret = input_error("session", -ret);
+		else
+			ret = session_line(c, line);
 		if (ret) {
+			fflush(stdout);
 			fprintf(stderr, "cmiscctl: session: stopped at line %u\n", lineno);
 			return ret;
 		}
 		fflush(stdout);
 	}
-	return 0;
+}
+
+/* Skip a "--" that ends a command's options, if @arg is one. */
+static int skip_dashdash(int i, int argc, char **argv)
+{
+	return i < argc && !strcmp(argv[i], "--") ? i + 1 : i;
 }
 
 static int run(struct ctl *c, int argc, char **argv, bool in_session)
 {
 	const char *cmd = argv[0];
+	int i = skip_dashdash(1, argc, argv);
 
-	if (!strcmp(cmd, "hello") && argc == 1)
+	if (!strcmp(cmd, "hello") && argc == i)
 		return cmd_hello(c);
-	if (!strcmp(cmd, "get") && argc == 1)
+	if (!strcmp(cmd, "get") && argc == i)
 		return cmd_get(c);
-	if (!strcmp(cmd, "set") && argc == 2)
-		return cmd_set(c, argv[1]);
-	if (!strcmp(cmd, "info") && argc == 1)
+	if (!strcmp(cmd, "set") && argc == i + 1)
+		return cmd_set(c, argv[i]);
+	if (!strcmp(cmd, "info") && argc == i)
 		return cmd_info(c);
-	if (!strcmp(cmd, "session") && argc == 1 && !in_session)
+	if (!strcmp(cmd, "session") && argc == i && !in_session)
 		return cmd_session(c);
-	if (!strcmp(cmd, "write") && argc <= 3) {
+	if (!strcmp(cmd, "write")) {
 		const char *data = NULL;
-		bool then_read = false;
-		int i;
+		bool then_read = false, opts = true;
 
 		for (i = 1; i < argc; i++) {
-			if (!strcmp(argv[i], "--then-read"))
+			if (opts && !strcmp(argv[i], "--"))
+				opts = false;
+			else if (opts && !strcmp(argv[i], "--then-read"))
 				then_read = true;
 			else if (!data)
 				data = argv[i];
@@ -387,23 +551,37 @@ static int run(struct ctl *c, int argc, char **argv, bool in_session)
 		}
 		if (in_session && (!data || !strcmp(data, "-")))
 			return usage_error("%s", "session: write needs its data on the line");
-		return cmd_write(c, data, then_read);
+		return cmd_write(c, data, then_read, in_session);
 	}
 	if (!strcmp(cmd, "read")) {
-		long long offset = -1, max = -1, *dst;
-		int i;
+		long long offset = -1, max = -1, *dst, lim;
+		const char *opt, *val;
 
-		for (i = 1; i < argc; i++) {
-			if (!strcmp(argv[i], "--offset"))
+		for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+			opt = argv[i];
+			val = strchr(opt, '=');
+			if (!strncmp(opt, "--offset", 8) && (!opt[8] || opt[8] == '=')) {
 				dst = &offset;
-			else if (!strcmp(argv[i], "--max"))
+				lim = OFF_MAX;
+			} else if (!strncmp(opt, "--max", 5) && (!opt[5] || opt[5] == '=')) {
 				dst = &max;
-			else
-				return usage_error("read: unknown option '%s'", argv[i]);
-			if (++i == argc || !parse_num(argv[i], 0, LLONG_MAX, dst))
-				return usage_error("read: %s needs a non-negative number", argv[i - 1]);
+				lim = LLONG_MAX;
+			} else {
+				return usage_error("read: unknown option '%s'", opt);
+			}
+			if (val)
+				val++;
+			else if (++i < argc)
+				val = argv[i];
+			if (!val)
+				return usage_error("read: %s needs a number", opt);
+			if (!parse_num(val, 0, lim, dst))
+				return usage_error("read: %.*s needs a number from 0 to %lld (decimal or 0x hex), not '%s'",
+						   (int)strcspn(opt, "="), opt, lim, val);
 		}
-		return cmd_read(c, offset, max);
+		if (skip_dashdash(i, argc, argv) != argc)
+			return usage_error("read: unexpected '%s'", argv[i + 1]);
+		return cmd_read(c, offset, max, in_session);
 	}
 	return usage_error("unknown command or wrong arguments: '%s'", cmd);
 }
@@ -414,19 +592,30 @@ int main(int argc, char **argv)
 	int i = 1, ret;
 
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		const char *opt = argv[i];
+
+		if (!strcmp(opt, "--")) {
+			i++;
+			break;
+		} else if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
 			fputs(usage_text, stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+		} else if (!strcmp(opt, "-V") || !strcmp(opt, "--version")) {
 			printf("cmiscctl %s\n", CMISC_VERSION);
 			return 0;
-		} else if (!strcmp(argv[i], "-d") || !strcmp(argv[i], "--device")) {
+		} else if (!strcmp(opt, "-d") || !strcmp(opt, "--device")) {
 			if (++i == argc)
-				return usage_error("%s needs a path", argv[i - 1]);
+				return usage_error("%s needs a path", opt);
 			c.path = argv[i];
+		} else if (!strncmp(opt, "--device=", 9)) {
+			c.path = opt + 9;
+		} else if (!strncmp(opt, "-d", 2)) {
+			c.path = opt + 2;
 		} else {
-			return usage_error("unknown option '%s'", argv[i]);
+			return usage_error("unknown option '%s'", opt);
 		}
+		if (!*c.path)
+			return usage_error("%s needs a path", "--device");
 	}
 	if (i == argc)
 		return usage_error("%s", "no command given");
