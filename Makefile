@@ -43,7 +43,7 @@ TOOLS    := cmiscctl cmisc-hello
 TEST_SRC := $(wildcard tests/*.c)
 TESTS_BIN:= $(patsubst tests/%.c,$(USR)/tests/%,$(TEST_SRC))
 # The compat build: the same ABI tests, as 32-bit processes.
-M32_SRC  := $(filter tests/ioctl_test.c tests/rw_test.c,$(TEST_SRC))
+M32_SRC  := $(filter tests/ioctl_test.c tests/rw_test.c tests/iov_test.c,$(TEST_SRC))
 M32_BIN  := $(patsubst tests/%.c,$(USR)/tests/%-m32,$(M32_SRC))
 BENCH_BIN:= $(patsubst bench/%.c,$(USR)/bench/%,$(wildcard bench/*.c))
 # Debug-kernel-only programs: fault injection and the fuzzer.
@@ -68,7 +68,7 @@ $(USR)/tests/%: tests/%.c $(TEST_DEPS) | $(USR)/tests/.dir
 	$(CC) $(TEST_FLAGS) -o $@ $< $(LIB_SRC)
 
 $(USR)/tests/%-m32: tests/%.c $(TEST_DEPS) | $(USR)/tests/.dir
-	$(CC) -m32 $(TEST_FLAGS) -o $@ $< $(LIB_SRC)
+	$(CC) -m32 -D_FILE_OFFSET_BITS=64 $(TEST_FLAGS) -o $@ $< $(LIB_SRC)
 
 $(USR)/debug/%: tests/debug/%.c $(TEST_DEPS) | $(USR)/debug/.dir
 	$(CC) $(TEST_FLAGS) -Itests -o $@ $< $(LIB_SRC)

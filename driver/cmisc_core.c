@@ -12,93 +12,103 @@
 #include "cmisc_core.h"
 
 /**
- * cmisc_data_alloc() - allocate an uninitialised buffer of @len bytes
- * @lim: limits of the device; @len is charged against @lim->max_total
- * @d:   filled in on success, untouched on failure
- * @len: requested length, straight from userspace
+ * cmisc_data_reserve() - charge and allocate room for a new buffer
+ * @lim:  limits of the device
+ * @cur:  the file's current buffer, which the new one is to replace
+ * @next: the file's spare: reused if it holds exactly @len bytes, otherwise
+ *        freed and allocated afresh; its contents do not matter
+ * @len:  requested length, straight from userspace
  *
- * The caller must fill all @len bytes before anyone can read them, and give
- * the buffer back with cmisc_data_free().
+ * The new buffer takes @cur's place in the budget, so only growth beyond
+ * @cur->len is charged: a file whose buffer fills the whole budget can
+ * still rewrite it. Until cmisc_data_settle() the file is charged the
+ * larger of the two lengths and holds both buffers, so the device never
+ * holds more than twice @lim->max_total.
  *
- * Return: 0, -EFBIG if @len exceeds @lim->max_size, -ENOSPC if the device's
- * budget is spent, or -ENOMEM.
+ * Context: Process context, may sleep. The caller serialises calls for one
+ * file (&cmisc_file.lock).
+ * Return: 0, after which @next has @len bytes of uninitialised storage and
+ * the caller must call cmisc_data_settle(); -EFBIG if @len exceeds
+ * @lim->max_size; -ENOSPC if the budget cannot take the growth; -ENOMEM.
+ * On error nothing is charged and @cur is untouched; @next may be empty.
  */
-int cmisc_data_alloc(struct cmisc_limits *lim, struct cmisc_data *d, u64 len)
+int cmisc_data_reserve(struct cmisc_limits *lim, const struct cmisc_data *cur,
+		       struct cmisc_data *next, u64 len)
 {
-	void *bytes = NULL;
+	size_t grow;
 
 	if (len > lim->max_size)
 		return -EFBIG;
-	if (atomic_long_add_return(len, &lim->used) > lim->max_total) {
-		atomic_long_sub(len, &lim->used);
+	grow = len > cur->len ? len - cur->len : 0;
+	if (grow && atomic_long_add_return(grow, &lim->used) > lim->max_total) {
+		atomic_long_sub(grow, &lim->used);
 		return -ENOSPC;
 	}
-	if (len) {
-		/* The size comes from userspace: fail quietly, as memdup_user() does. */
-		bytes = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-		if (!bytes) {
-			atomic_long_sub(len, &lim->used);
-			return -ENOMEM;
-		}
+	if (next->len == len)
+		return 0;
+	/* Free first, so the old spare and the new storage never coexist. */
+	cmisc_data_free(next);
+	if (!len)
+		return 0;
+	/* The size comes from userspace: fail quietly, as memdup_user() does. */
+	next->bytes = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!next->bytes) {
+		atomic_long_sub(grow, &lim->used);
+		return -ENOMEM;
 	}
-	d->bytes = bytes;
-	d->len = len;
-	d->cap = len;
-	return 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(cmisc_data_alloc);
-
-/**
- * cmisc_data_free() - free a buffer and return its bytes to the budget
- * @lim: limits the buffer was charged against
- * @d:   buffer to free; left empty
- */
-void cmisc_data_free(struct cmisc_limits *lim, struct cmisc_data *d)
-{
-	kvfree(d->bytes);
-	atomic_long_sub(d->cap, &lim->used);
-	*d = (struct cmisc_data){ };
-}
-EXPORT_SYMBOL_IF_KUNIT(cmisc_data_free);
-
-/**
- * cmisc_data_reserve() - make @d able to hold @len bytes
- * @lim: limits of the device
- * @d:   a spare buffer whose contents do not matter
- * @len: requested length, straight from userspace
- *
- * Keeps @d's storage when it is large enough, so that rewriting a buffer of
- * the same size allocates nothing. Otherwise frees it and allocates @len
- * bytes. On success @d->len is @len.
- *
- * Return: 0, or the error of cmisc_data_alloc(); on -EFBIG @d is untouched,
- * on any other error it is left empty.
- */
-int cmisc_data_reserve(struct cmisc_limits *lim, struct cmisc_data *d, u64 len)
-{
-	if (len > lim->max_size)
-		return -EFBIG;
-	if (len > d->cap) {
-		/* Free first: the old contents are not needed and its bytes
-		 * go back to the budget before the new ones are charged.
-		 */
-		cmisc_data_free(lim, d);
-		return cmisc_data_alloc(lim, d, len);
-	}
-	d->len = len;
+	next->len = len;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(cmisc_data_reserve);
 
 /**
+ * cmisc_data_settle() - end a replace begun by cmisc_data_reserve()
+ * @lim:   limits of the device
+ * @cur:   the file's buffer from now on: the new one if the replace
+ *         succeeded, the old one if it failed
+ * @spare: the other of the two
+ *
+ * Gives back the charge beyond @cur->len, and keeps @spare for the next
+ * replace only if it has @cur's length: at rest a file holds at most twice
+ * what it is charged, and nothing at all when its buffer is empty.
+ *
+ * Context: As cmisc_data_reserve().
+ */
+void cmisc_data_settle(struct cmisc_limits *lim, const struct cmisc_data *cur,
+		       struct cmisc_data *spare)
+{
+	if (spare->len > cur->len)
+		atomic_long_sub(spare->len - cur->len, &lim->used);
+	if (spare->len != cur->len)
+		cmisc_data_free(spare);
+}
+EXPORT_SYMBOL_IF_KUNIT(cmisc_data_settle);
+
+/**
+ * cmisc_data_free() - free a buffer's storage and leave it empty
+ * @d: the buffer; its charge, if any, is the caller's to give back
+ *
+ * Context: Any context where kvfree() may be called.
+ */
+void cmisc_data_free(struct cmisc_data *d)
+{
+	kvfree(d->bytes);
+	*d = (struct cmisc_data){ };
+}
+EXPORT_SYMBOL_IF_KUNIT(cmisc_data_free);
+
+/**
  * cmisc_seek_pos() - resolve an lseek request against a buffer
- * @cur:    current file position
+ * @cur:    current file position, which may lie past @size (pwrite(2)
+ *          replaces the buffer without moving it)
  * @size:   current buffer length
  * @offset: offset passed to lseek(2)
  * @whence: SEEK_SET, SEEK_CUR or SEEK_END
  *
- * Return: the new position, which is always within [0, @size], or -EINVAL
- * for another @whence, an overflow, or a target outside the buffer.
+ * Context: Any context.
+ * Return: @cur for lseek(fd, 0, SEEK_CUR), which always answers; else the
+ * new position, which is within [0, @size], or -EINVAL for another
+ * @whence, an overflow, or a target outside the buffer.
  */
 loff_t cmisc_seek_pos(loff_t cur, size_t size, loff_t offset, int whence)
 {
@@ -109,6 +119,8 @@ loff_t cmisc_seek_pos(loff_t cur, size_t size, loff_t offset, int whence)
 		base = 0;
 		break;
 	case SEEK_CUR:
+		if (!offset)
+			return cur;
 		base = cur;
 		break;
 	case SEEK_END:
@@ -130,6 +142,7 @@ EXPORT_SYMBOL_IF_KUNIT(cmisc_seek_pos);
  * @arg:     the copied-in argument
  * @max_len: largest @arg->len the command accepts
  *
+ * Context: Any context.
  * Return: 0, -EFBIG if @arg->len exceeds @max_len, or -EFAULT if the range
  * [ptr, ptr + len) cannot be a user address range on this kernel.
  */

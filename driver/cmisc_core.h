@@ -17,8 +17,12 @@
 /**
  * struct cmisc_limits - memory bounds of one device
  * @max_size:  largest buffer one open file may hold
- * @max_total: largest sum of all buffers of the device
+ * @max_total: largest sum of all open files' buffers
  * @used:      bytes currently charged against @max_total
+ *
+ * Each open file is charged the length of its buffer. While a replace is
+ * in flight the file is charged the larger of its old and new length; see
+ * cmisc_data_reserve().
  */
 struct cmisc_limits {
 	size_t max_size;
@@ -27,20 +31,20 @@ struct cmisc_limits {
 };
 
 /**
- * struct cmisc_data - a byte buffer of one open file
- * @bytes: kvmalloc'ed storage, NULL when @cap is 0
- * @len:   number of valid bytes
- * @cap:   bytes allocated, and charged against &cmisc_limits.max_total
+ * struct cmisc_data - a byte buffer
+ * @bytes: kvmalloc'ed storage of exactly @len bytes, NULL when @len is 0
+ * @len:   number of bytes
  */
 struct cmisc_data {
 	void *bytes;
 	size_t len;
-	size_t cap;
 };
 
-int cmisc_data_alloc(struct cmisc_limits *lim, struct cmisc_data *d, u64 len);
-void cmisc_data_free(struct cmisc_limits *lim, struct cmisc_data *d);
-int cmisc_data_reserve(struct cmisc_limits *lim, struct cmisc_data *d, u64 len);
+int cmisc_data_reserve(struct cmisc_limits *lim, const struct cmisc_data *cur,
+		       struct cmisc_data *next, u64 len);
+void cmisc_data_settle(struct cmisc_limits *lim, const struct cmisc_data *cur,
+		       struct cmisc_data *spare);
+void cmisc_data_free(struct cmisc_data *d);
 loff_t cmisc_seek_pos(loff_t cur, size_t size, loff_t offset, int whence);
 int cmisc_buf_arg_check(const struct cmisc_buf *arg, u64 max_len);
 

@@ -6,7 +6,9 @@
  */
 #include <kunit/test.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 
 #include "cmisc_compat.h"
 #include "cmisc_core.h"
@@ -19,122 +21,195 @@ static struct cmisc_limits test_limits(size_t max_size, size_t max_total)
 	return lim;
 }
 
-static void alloc_within_limits(struct kunit *test)
+/* A file's state as the driver holds it: its buffer and its spare. */
+struct file_bufs {
+	struct cmisc_data data;
+	struct cmisc_data spare;
+};
+
+/* What the driver's cmisc_replace() does, minus the copy from userspace. */
+static int replace(struct cmisc_limits *lim, struct file_bufs *f, u64 len, bool copy_ok)
+{
+	int ret = cmisc_data_reserve(lim, &f->data, &f->spare, len);
+
+	if (ret)
+		return ret;
+	if (copy_ok) {
+		memset(f->spare.bytes, 0x5a, len);
+		swap(f->data, f->spare);
+	} else {
+		ret = -EFAULT;
+	}
+	cmisc_data_settle(lim, &f->data, &f->spare);
+	return ret;
+}
+
+static void close_file(struct cmisc_limits *lim, struct file_bufs *f)
+{
+	atomic_long_sub(f->data.len, &lim->used);
+	cmisc_data_free(&f->data);
+	cmisc_data_free(&f->spare);
+}
+
+static void replace_charges_the_new_length(struct kunit *test)
 {
 	struct cmisc_limits lim = test_limits(100, 1000);
-	struct cmisc_data d = { };
+	struct file_bufs f = { };
 
-	KUNIT_ASSERT_EQ(test, 0, cmisc_data_alloc(&lim, &d, 100));
-	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, d.bytes);
-	KUNIT_EXPECT_EQ(test, 100, d.len);
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 100, true));
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, f.data.bytes);
+	KUNIT_EXPECT_EQ(test, 100, f.data.len);
 	KUNIT_EXPECT_EQ(test, 100, atomic_long_read(&lim.used));
-	cmisc_data_free(&lim, &d);
-	KUNIT_EXPECT_NULL(test, d.bytes);
-	KUNIT_EXPECT_EQ(test, 0, d.len);
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 30, true));
+	KUNIT_EXPECT_EQ(test, 30, atomic_long_read(&lim.used));
+	close_file(&lim, &f);
 	KUNIT_EXPECT_EQ(test, 0, atomic_long_read(&lim.used));
 }
 
-static void alloc_zero_is_empty(struct kunit *test)
+static void replace_same_length_reuses_the_spare(struct kunit *test)
 {
 	struct cmisc_limits lim = test_limits(100, 1000);
-	struct cmisc_data d = { .bytes = (void *)1, .len = 5 };
+	struct file_bufs f = { };
+	void *first, *second;
 
-	KUNIT_ASSERT_EQ(test, 0, cmisc_data_alloc(&lim, &d, 0));
-	KUNIT_EXPECT_NULL(test, d.bytes);
-	KUNIT_EXPECT_EQ(test, 0, d.len);
-	cmisc_data_free(&lim, &d);
-	KUNIT_EXPECT_EQ(test, 0, atomic_long_read(&lim.used));
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 80, true));
+	first = f.data.bytes;
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 80, true));
+	second = f.data.bytes;
+	/* The old buffer became the spare; the next replace swaps back. */
+	KUNIT_EXPECT_PTR_EQ(test, first, f.spare.bytes);
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 80, true));
+	KUNIT_EXPECT_PTR_EQ(test, first, f.data.bytes);
+	KUNIT_EXPECT_PTR_EQ(test, second, f.spare.bytes);
+	KUNIT_EXPECT_EQ(test, 80, atomic_long_read(&lim.used));
+	close_file(&lim, &f);
 }
 
-static void alloc_too_big_is_efbig(struct kunit *test)
+static void replace_other_length_frees_the_old_buffer(struct kunit *test)
 {
 	struct cmisc_limits lim = test_limits(100, 1000);
-	struct cmisc_data d = { .bytes = NULL, .len = 7 };
+	struct file_bufs f = { };
 
-	KUNIT_EXPECT_EQ(test, -EFBIG, cmisc_data_alloc(&lim, &d, 101));
-	KUNIT_EXPECT_EQ(test, -EFBIG, cmisc_data_alloc(&lim, &d, U64_MAX));
-	KUNIT_EXPECT_EQ(test, -EFBIG, cmisc_data_alloc(&lim, &d, 1ULL << 32));
-	/* Failure leaves the output and the budget untouched. */
-	KUNIT_EXPECT_EQ(test, 7, d.len);
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 80, true));
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 40, true));
+	KUNIT_EXPECT_NULL(test, f.spare.bytes);
+	KUNIT_EXPECT_EQ(test, 0, f.spare.len);
+	KUNIT_EXPECT_EQ(test, 40, atomic_long_read(&lim.used));
+	close_file(&lim, &f);
+}
+
+static void replace_with_nothing_holds_nothing(struct kunit *test)
+{
+	struct cmisc_limits lim = test_limits(100, 1000);
+	struct file_bufs f = { };
+
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 100, true));
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 100, true));
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 0, true));
+	KUNIT_EXPECT_NULL(test, f.data.bytes);
+	KUNIT_EXPECT_NULL(test, f.spare.bytes);
 	KUNIT_EXPECT_EQ(test, 0, atomic_long_read(&lim.used));
 }
 
-static void alloc_over_budget_is_enospc(struct kunit *test)
+static void replace_too_big_is_efbig_and_keeps_everything(struct kunit *test)
+{
+	struct cmisc_limits lim = test_limits(100, 1000);
+	struct file_bufs f = { };
+	void *data, *spare;
+
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 50, true));
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 50, true));
+	data = f.data.bytes;
+	spare = f.spare.bytes;
+	KUNIT_EXPECT_EQ(test, -EFBIG, replace(&lim, &f, 101, true));
+	KUNIT_EXPECT_EQ(test, -EFBIG, replace(&lim, &f, U64_MAX, true));
+	KUNIT_EXPECT_EQ(test, -EFBIG, replace(&lim, &f, 1ULL << 32, true));
+	KUNIT_EXPECT_PTR_EQ(test, data, f.data.bytes);
+	KUNIT_EXPECT_PTR_EQ(test, spare, f.spare.bytes);
+	KUNIT_EXPECT_EQ(test, 50, atomic_long_read(&lim.used));
+	close_file(&lim, &f);
+}
+
+/* The new buffer takes the old one's place: a full budget can be rewritten. */
+static void replace_of_a_full_budget_succeeds(struct kunit *test)
+{
+	struct cmisc_limits lim = test_limits(100, 100);
+	struct file_bufs f = { };
+
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 100, true));
+	KUNIT_EXPECT_EQ(test, 0, replace(&lim, &f, 100, true));
+	KUNIT_EXPECT_EQ(test, 0, replace(&lim, &f, 1, true));
+	KUNIT_EXPECT_EQ(test, 0, replace(&lim, &f, 100, true));
+	KUNIT_EXPECT_EQ(test, 100, atomic_long_read(&lim.used));
+	close_file(&lim, &f);
+}
+
+static void replace_over_budget_is_enospc_and_keeps_everything(struct kunit *test)
 {
 	struct cmisc_limits lim = test_limits(100, 150);
-	struct cmisc_data a = { }, b = { };
+	struct file_bufs a = { }, b = { };
+	void *data;
 
-	KUNIT_ASSERT_EQ(test, 0, cmisc_data_alloc(&lim, &a, 100));
-	KUNIT_EXPECT_EQ(test, -ENOSPC, cmisc_data_alloc(&lim, &b, 51));
-	KUNIT_EXPECT_EQ(test, 100, atomic_long_read(&lim.used));
-	KUNIT_ASSERT_EQ(test, 0, cmisc_data_alloc(&lim, &b, 50));
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &a, 100, true));
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &b, 20, true));
+	data = b.data.bytes;
+	/* b may grow by 30 (to 50), not by 31. */
+	KUNIT_EXPECT_EQ(test, -ENOSPC, replace(&lim, &b, 51, true));
+	KUNIT_EXPECT_PTR_EQ(test, data, b.data.bytes);
+	KUNIT_EXPECT_EQ(test, 20, b.data.len);
+	KUNIT_EXPECT_EQ(test, 120, atomic_long_read(&lim.used));
+	KUNIT_EXPECT_EQ(test, 0, replace(&lim, &b, 50, true));
 	KUNIT_EXPECT_EQ(test, 150, atomic_long_read(&lim.used));
-	cmisc_data_free(&lim, &a);
-	cmisc_data_free(&lim, &b);
+	close_file(&lim, &a);
+	close_file(&lim, &b);
 	KUNIT_EXPECT_EQ(test, 0, atomic_long_read(&lim.used));
 }
 
-static void alloc_large_uses_kvmalloc(struct kunit *test)
-{
-	struct cmisc_limits lim = test_limits(SZ_4M, SZ_4M);
-	struct cmisc_data d = { };
-
-	KUNIT_ASSERT_EQ(test, 0, cmisc_data_alloc(&lim, &d, SZ_4M));
-	memset(d.bytes, 0x5a, d.len);
-	KUNIT_EXPECT_EQ(test, 0x5a, ((u8 *)d.bytes)[SZ_4M - 1]);
-	cmisc_data_free(&lim, &d);
-}
-
-static void reserve_reuses_storage_that_fits(struct kunit *test)
+static void failed_copy_gives_back_the_growth(struct kunit *test)
 {
 	struct cmisc_limits lim = test_limits(100, 1000);
-	struct cmisc_data d = { };
-	void *first;
+	struct file_bufs f = { };
+	void *data;
 
-	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 80));
-	first = d.bytes;
-	KUNIT_EXPECT_EQ(test, 80, d.cap);
-	/* Same size and smaller: same storage, nothing charged. */
-	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 80));
-	KUNIT_EXPECT_PTR_EQ(test, first, d.bytes);
-	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 10));
-	KUNIT_EXPECT_PTR_EQ(test, first, d.bytes);
-	KUNIT_EXPECT_EQ(test, 10, d.len);
-	KUNIT_EXPECT_EQ(test, 80, d.cap);
-	KUNIT_EXPECT_EQ(test, 80, atomic_long_read(&lim.used));
-	/* Larger: new storage, and only it is charged. */
-	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 100));
-	KUNIT_EXPECT_EQ(test, 100, d.cap);
-	KUNIT_EXPECT_EQ(test, 100, atomic_long_read(&lim.used));
-	cmisc_data_free(&lim, &d);
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 10, true));
+	data = f.data.bytes;
+	KUNIT_EXPECT_EQ(test, -EFAULT, replace(&lim, &f, 90, false));
+	KUNIT_EXPECT_PTR_EQ(test, data, f.data.bytes);
+	KUNIT_EXPECT_EQ(test, 10, f.data.len);
+	/* The 90 bytes that were never used are not kept as a spare. */
+	KUNIT_EXPECT_NULL(test, f.spare.bytes);
+	KUNIT_EXPECT_EQ(test, 10, atomic_long_read(&lim.used));
+	close_file(&lim, &f);
+}
+
+/* kvmalloc() refuses more than INT_MAX bytes, quietly with __GFP_NOWARN. */
+static void allocation_failure_is_enomem_and_uncharged(struct kunit *test)
+{
+	struct cmisc_limits lim = test_limits(SZ_4G, SZ_4G);
+	struct file_bufs f = { };
+	void *data;
+
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 10, true));
+	data = f.data.bytes;
+	KUNIT_EXPECT_EQ(test, -ENOMEM, replace(&lim, &f, (u64)INT_MAX + 1, true));
+	KUNIT_EXPECT_PTR_EQ(test, data, f.data.bytes);
+	KUNIT_EXPECT_EQ(test, 10, atomic_long_read(&lim.used));
+	close_file(&lim, &f);
 	KUNIT_EXPECT_EQ(test, 0, atomic_long_read(&lim.used));
 }
 
-static void reserve_too_big_keeps_storage(struct kunit *test)
+/* Past the largest kmalloc(), kvmalloc() falls back to vmalloc(). */
+static void large_buffer_is_vmalloced(struct kunit *test)
 {
-	struct cmisc_limits lim = test_limits(100, 1000);
-	struct cmisc_data d = { };
-	void *first;
+	size_t len = 2 * KMALLOC_MAX_SIZE;
+	struct cmisc_limits lim = test_limits(len, len);
+	struct file_bufs f = { };
 
-	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 50));
-	first = d.bytes;
-	KUNIT_EXPECT_EQ(test, -EFBIG, cmisc_data_reserve(&lim, &d, 101));
-	KUNIT_EXPECT_PTR_EQ(test, first, d.bytes);
-	KUNIT_EXPECT_EQ(test, 50, d.len);
-	KUNIT_EXPECT_EQ(test, 50, atomic_long_read(&lim.used));
-	cmisc_data_free(&lim, &d);
-}
-
-static void reserve_over_budget_frees_first(struct kunit *test)
-{
-	struct cmisc_limits lim = test_limits(100, 120);
-	struct cmisc_data d = { };
-
-	/* 60 + 100 would exceed 120, but the spare's 60 is given back first. */
-	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 60));
-	KUNIT_ASSERT_EQ(test, 0, cmisc_data_reserve(&lim, &d, 100));
-	KUNIT_EXPECT_EQ(test, 100, atomic_long_read(&lim.used));
-	cmisc_data_free(&lim, &d);
+	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, len, true));
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(f.data.bytes));
+	KUNIT_EXPECT_EQ(test, 0x5a, ((u8 *)f.data.bytes)[len - 1]);
+	close_file(&lim, &f);
+	KUNIT_EXPECT_EQ(test, 0, atomic_long_read(&lim.used));
 }
 
 struct seek_case {
@@ -164,20 +239,26 @@ static const struct seek_case seek_cases[] = {
 	{ 0, 10, 0, SEEK_DATA, -EINVAL },
 	{ 0, 10, 0, SEEK_HOLE, -EINVAL },
 	{ 0, 10, 0, -1, -EINVAL },
+	/* After pwrite(2) the position may lie past the end. */
+	{ 8, 2, 0, SEEK_CUR, 8 },
+	{ 8, 2, 1, SEEK_CUR, -EINVAL },
+	{ 8, 2, -6, SEEK_CUR, 2 },
+	{ 8, 2, 0, SEEK_SET, 0 },
 };
+
+static void seek_case_desc(const struct seek_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "cur_%lld_size_%zu_offset_%lld_whence_%d",
+		 c->cur, c->size, c->offset, c->whence);
+}
+
+KUNIT_ARRAY_PARAM(seek, seek_cases, seek_case_desc);
 
 static void seek_positions(struct kunit *test)
 {
-	size_t i;
+	const struct seek_case *c = test->param_value;
 
-	for (i = 0; i < ARRAY_SIZE(seek_cases); i++) {
-		const struct seek_case *c = &seek_cases[i];
-
-		KUNIT_EXPECT_EQ_MSG(test, c->want,
-				    cmisc_seek_pos(c->cur, c->size, c->offset, c->whence),
-				    "case %zu: cur %lld size %zu offset %lld whence %d",
-				    i, c->cur, c->size, c->offset, c->whence);
-	}
+	KUNIT_EXPECT_EQ(test, c->want, cmisc_seek_pos(c->cur, c->size, c->offset, c->whence));
 }
 
 static void buf_arg_checks(struct kunit *test)
@@ -198,15 +279,17 @@ static void buf_arg_checks(struct kunit *test)
 }
 
 static struct kunit_case cmisc_core_cases[] = {
-	KUNIT_CASE(alloc_within_limits),
-	KUNIT_CASE(alloc_zero_is_empty),
-	KUNIT_CASE(alloc_too_big_is_efbig),
-	KUNIT_CASE(alloc_over_budget_is_enospc),
-	KUNIT_CASE(alloc_large_uses_kvmalloc),
-	KUNIT_CASE(reserve_reuses_storage_that_fits),
-	KUNIT_CASE(reserve_too_big_keeps_storage),
-	KUNIT_CASE(reserve_over_budget_frees_first),
-	KUNIT_CASE(seek_positions),
+	KUNIT_CASE(replace_charges_the_new_length),
+	KUNIT_CASE(replace_same_length_reuses_the_spare),
+	KUNIT_CASE(replace_other_length_frees_the_old_buffer),
+	KUNIT_CASE(replace_with_nothing_holds_nothing),
+	KUNIT_CASE(replace_too_big_is_efbig_and_keeps_everything),
+	KUNIT_CASE(replace_of_a_full_budget_succeeds),
+	KUNIT_CASE(replace_over_budget_is_enospc_and_keeps_everything),
+	KUNIT_CASE(failed_copy_gives_back_the_growth),
+	KUNIT_CASE(allocation_failure_is_enomem_and_uncharged),
+	KUNIT_CASE(large_buffer_is_vmalloced),
+	KUNIT_CASE_PARAM(seek_positions, seek_gen_params),
 	KUNIT_CASE(buf_arg_checks),
 	{}
 };

@@ -8,11 +8,12 @@
  *
  *   - ioctl HELLO returns 100; GET_VALUE/SET_VALUE move one __s32;
  *     WRITE_BUF/READ_BUF move bytes through a struct cmisc_buf;
- *   - write(2) replaces the open file's buffer and rewinds it to 0,
- *     read(2) and lseek(2) honour the file position.
+ *   - write(2) (and writev, pwrite, pwritev) replaces the open file's
+ *     buffer and rewinds it to 0, read(2) (and readv, pread, preadv) and
+ *     lseek(2) honour the file position.
  *
- * Every piece of state is per open file and lives behind file->private_data
- * under its own mutex. A client, as in the upstream sample:
+ * The ABI is described in full in the header's DOC: block. A client, as in
+ * the upstream sample:
  *
  *	#include <fcntl.h>
  *	#include <stdio.h>
@@ -35,22 +36,49 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cred.h>
+#include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include "cmisc_core.h"
 
+/*
+ * Locking.
+ *
+ * Every open file has its own struct cmisc_file in file->private_data.
+ * Its mutex, cmisc_file.lock, protects the buffer and the spare (data,
+ * spare) and is held across each read, write, seek and buffer ioctl, so
+ * each of them sees and leaves one consistent buffer. The file position
+ * is the VFS's: the kernel passes it in (ppos, kiocb->ki_pos) and stores
+ * it back. Open sets FMODE_ATOMIC_POS, so calls through one descriptor
+ * shared by threads or processes are serialised on the position as for a
+ * regular file.
+ *
+ * The value of GET_VALUE/SET_VALUE is an aligned __s32 that is read and
+ * written whole: READ_ONCE()/WRITE_ONCE(), no lock. Concurrent SETs on one
+ * file leave one of the values, as with a plain variable.
+ *
+ * The device-wide budget, cmisc_limits.used, is an atomic counter: a file
+ * adds its growth before allocating and gives back what it no longer holds
+ * (cmisc_data_reserve() and cmisc_data_settle()), always under its own
+ * file lock, so no lock is shared between files. The open-file count is
+ * atomic too. Nothing here nests: no function takes two file locks.
+ */
+
 static char *name = CMISC_DEFAULT_NAME;
 module_param(name, charp, 0444);
-MODULE_PARM_DESC(name, "device node name under /dev (default " CMISC_DEFAULT_NAME ")");
+MODULE_PARM_DESC(name, "node name in /dev, 1-64 of [A-Za-z0-9._-] (default rust-misc-device)");
 
 static ushort mode = 0600;
 module_param(mode, ushort, 0444);
-MODULE_PARM_DESC(mode, "permission bits of the device node (default 0600)");
+MODULE_PARM_DESC(mode, "permission bits of the device node, 1 to 0777 (default 0600)");
 
 static ulong max_size = SZ_1M;
 module_param(max_size, ulong, 0444);
@@ -58,29 +86,34 @@ MODULE_PARM_DESC(max_size, "largest buffer of one open file in bytes (default 1 
 
 static ulong max_total = 64 * SZ_1M;
 module_param(max_total, ulong, 0444);
-MODULE_PARM_DESC(max_total, "largest sum of all open files' buffers, spares included, in bytes (default 64 MiB, at most 1 GiB)");
+MODULE_PARM_DESC(max_total, "largest sum of all open files' buffers in bytes (default 64 MiB, at most 1 GiB)");
+
+/* The longest name= accepted; a node name, not a path. */
+#define CMISC_NAME_MAX	64
 
 /**
  * struct cmisc_device - the one misc device this module registers
- * @misc:   the registered misc device; open() finds us through it
- * @limits: memory bounds shared by all open files
+ * @misc:       the registered misc device; open() finds us through it
+ * @limits:     memory bounds shared by all open files
+ * @open_files: number of open files, shown in sysfs
  */
 struct cmisc_device {
 	struct miscdevice misc;
 	struct cmisc_limits limits;
+	atomic_t open_files;
 };
 
 /**
  * struct cmisc_file - state of one open file
- * @cdev:  the device this file was opened on
- * @lock:  serialises everything below
- * @value: the __s32 of GET_VALUE/SET_VALUE
+ * @cmisc: the device this file was opened on
+ * @lock:  serialises every access to @data and @spare
+ * @value: the __s32 of GET_VALUE/SET_VALUE; READ_ONCE()/WRITE_ONCE()
  * @data:  the buffer of read/write and READ_BUF/WRITE_BUF
- * @spare: the previous buffer, reused by the next replace when it fits
+ * @spare: empty, or storage of @data's length for the next replace
  */
 struct cmisc_file {
-	struct cmisc_device *cdev;
-	struct mutex lock;	/* protects value, data and spare */
+	struct cmisc_device *cmisc;
+	struct mutex lock;	/* protects data and spare */
 	s32 value;
 	struct cmisc_data data;
 	struct cmisc_data spare;
@@ -88,24 +121,27 @@ struct cmisc_file {
 
 static struct device *cmisc_dev(const struct cmisc_file *cf)
 {
-	return cf->cdev->misc.this_device;
+	return cf->cmisc->misc.this_device;
 }
 
 static int cmisc_open(struct inode *inode, struct file *file)
 {
 	/* misc_open() left our miscdevice in private_data. */
-	struct cmisc_device *cdev = container_of(file->private_data,
-						 struct cmisc_device, misc);
+	struct cmisc_device *cmisc = container_of(file->private_data,
+						  struct cmisc_device, misc);
 	struct cmisc_file *cf;
 
-	cf = kzalloc(sizeof(*cf), GFP_KERNEL);
+	cf = kzalloc(sizeof(*cf), GFP_KERNEL_ACCOUNT);
 	if (!cf)
 		return -ENOMEM;
-	cf->cdev = cdev;
+	cf->cmisc = cmisc;
 	mutex_init(&cf->lock);
 	file->private_data = cf;
+	/* Shared descriptors serialise on f_pos, as regular files do. */
+	file->f_mode |= FMODE_ATOMIC_POS;
+	atomic_inc(&cmisc->open_files);
 
-	dev_info(cdev->misc.this_device, "Opening cmisc device (uid = %u)\n",
+	dev_info(cmisc->misc.this_device, "Opening cmisc device (uid = %u)\n",
 		 from_kuid_munged(current_user_ns(), current_euid()));
 	return 0;
 }
@@ -113,61 +149,79 @@ static int cmisc_open(struct inode *inode, struct file *file)
 static int cmisc_release(struct inode *inode, struct file *file)
 {
 	struct cmisc_file *cf = file->private_data;
+	struct cmisc_device *cmisc = cf->cmisc;
 
-	cmisc_data_free(&cf->cdev->limits, &cf->data);
-	cmisc_data_free(&cf->cdev->limits, &cf->spare);
+	atomic_long_sub(cf->data.len, &cmisc->limits.used);
+	cmisc_data_free(&cf->data);
+	cmisc_data_free(&cf->spare);
 	mutex_destroy(&cf->lock);
 	kfree(cf);
+	atomic_dec(&cmisc->open_files);
 	return 0;
 }
 
 /*
- * Replace the buffer with @len bytes from @src and rewind @ppos. The bytes
- * land in the spare buffer, which becomes the buffer only once they are all
- * there, so a failure at any step leaves the buffer and the position exactly
- * as they were. The old buffer becomes the spare: rewriting a buffer of the
- * same size or smaller allocates nothing.
+ * Replace the buffer with the @len bytes of @from and rewind @ppos. The
+ * bytes land in the spare, which becomes the buffer only once they are all
+ * there, so a failure at any step leaves the buffer and the position
+ * exactly as they were. Rewriting a buffer of the same length allocates
+ * nothing: the old buffer stays behind as the spare.
  */
-static int cmisc_replace(struct cmisc_file *cf, const void __user *src,
-			 u64 len, loff_t *ppos)
+static int cmisc_replace(struct cmisc_file *cf, struct iov_iter *from,
+			 size_t len, loff_t *ppos)
 {
+	struct cmisc_limits *lim = &cf->cmisc->limits;
 	int ret;
 
 	if (mutex_lock_interruptible(&cf->lock))
 		return -ERESTARTSYS;
-	ret = cmisc_data_reserve(&cf->cdev->limits, &cf->spare, len);
-	if (!ret && copy_from_user(cf->spare.bytes, src, len))
-		ret = -EFAULT;
-	if (!ret) {
+	ret = cmisc_data_reserve(lim, &cf->data, &cf->spare, len);
+	if (ret)
+		goto unlock;
+	if (copy_from_iter_full(cf->spare.bytes, len, from)) {
 		swap(cf->data, cf->spare);
 		*ppos = 0;
+	} else {
+		ret = -EFAULT;
+	}
+	cmisc_data_settle(lim, &cf->data, &cf->spare);
+unlock:
+	mutex_unlock(&cf->lock);
+	return ret;
+}
+
+static ssize_t cmisc_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct cmisc_file *cf = iocb->ki_filp->private_data;
+	size_t want = iov_iter_count(to);
+	loff_t pos = iocb->ki_pos;
+	ssize_t ret = 0;
+	size_t n;
+
+	if (mutex_lock_interruptible(&cf->lock))
+		return -ERESTARTSYS;
+	/* The position may lie past the end (pwrite): that is end of file. */
+	if (pos >= 0 && pos < cf->data.len && want) {
+		n = min_t(size_t, want, cf->data.len - pos);
+		ret = copy_to_iter(cf->data.bytes + pos, n, to);
+		if (ret)
+			iocb->ki_pos = pos + ret;
+		else
+			ret = -EFAULT;
 	}
 	mutex_unlock(&cf->lock);
 	return ret;
 }
 
-static ssize_t cmisc_read(struct file *file, char __user *buf, size_t count,
-			  loff_t *ppos)
+/* write, writev, pwrite and pwritev: one replace of the whole vector. */
+static ssize_t cmisc_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct cmisc_file *cf = file->private_data;
-	ssize_t ret;
+	struct cmisc_file *cf = iocb->ki_filp->private_data;
+	size_t len = iov_iter_count(from);
+	int ret;
 
-	if (mutex_lock_interruptible(&cf->lock))
-		return -ERESTARTSYS;
-	ret = simple_read_from_buffer(buf, count, ppos, cf->data.bytes,
-				      cf->data.len);
-	mutex_unlock(&cf->lock);
-	return ret;
-}
-
-static ssize_t cmisc_write(struct file *file, const char __user *buf,
-			   size_t count, loff_t *ppos)
-{
-	struct cmisc_file *cf = file->private_data;
-	ssize_t ret;
-
-	ret = cmisc_replace(cf, buf, count, ppos);
-	return ret ? ret : count;
+	ret = cmisc_replace(cf, from, len, &iocb->ki_pos);
+	return ret ? ret : len;
 }
 
 static loff_t cmisc_llseek(struct file *file, loff_t offset, int whence)
@@ -178,58 +232,63 @@ static loff_t cmisc_llseek(struct file *file, loff_t offset, int whence)
 	if (mutex_lock_interruptible(&cf->lock))
 		return -ERESTARTSYS;
 	pos = cmisc_seek_pos(file->f_pos, cf->data.len, offset, whence);
-	if (pos >= 0)
+	/* "Where am I?" may answer a position past the end; moves may not. */
+	if (pos >= 0 && pos != file->f_pos)
 		pos = vfs_setpos(file, pos, cf->data.len);
 	mutex_unlock(&cf->lock);
 	return pos;
 }
 
-static long cmisc_get_value(struct cmisc_file *cf, s32 __user *argp)
+static long cmisc_ioctl_get_value(struct cmisc_file *cf, s32 __user *argp)
 {
-	s32 value;
-
-	if (mutex_lock_interruptible(&cf->lock))
-		return -ERESTARTSYS;
-	value = cf->value;
-	mutex_unlock(&cf->lock);
-	return put_user(value, argp);
+	return put_user(READ_ONCE(cf->value), argp);
 }
 
-static long cmisc_set_value(struct cmisc_file *cf, const s32 __user *argp)
+static long cmisc_ioctl_set_value(struct cmisc_file *cf, const s32 __user *argp)
 {
 	s32 value;
 
 	if (get_user(value, argp))
 		return -EFAULT;
-	if (mutex_lock_interruptible(&cf->lock))
-		return -ERESTARTSYS;
-	cf->value = value;
-	mutex_unlock(&cf->lock);
+	WRITE_ONCE(cf->value, value);
 	return 0;
 }
 
-static long cmisc_write_buf(struct file *file, const void __user *argp)
+static long cmisc_ioctl_write_buf(struct file *file, const void __user *argp)
 {
 	struct cmisc_file *cf = file->private_data;
 	struct cmisc_buf arg;
+	struct iov_iter from;
+	struct iovec iov;
 	int ret;
 
+	/* As write(2) on a file not open for writing. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	if (copy_from_user(&arg, argp, sizeof(arg)))
 		return -EFAULT;
-	ret = cmisc_buf_arg_check(&arg, cf->cdev->limits.max_size);
+	ret = cmisc_buf_arg_check(&arg, cf->cmisc->limits.max_size);
 	if (ret)
 		return ret;
-	return cmisc_replace(cf, u64_to_user_ptr(arg.ptr), arg.len,
-			     &file->f_pos);
+	iov.iov_base = u64_to_user_ptr(arg.ptr);
+	iov.iov_len = arg.len;
+	if (!access_ok(iov.iov_base, iov.iov_len))
+		return -EFAULT;
+	iov_iter_init(&from, ITER_SOURCE, &iov, 1, iov.iov_len);
+	return cmisc_replace(cf, &from, arg.len, &file->f_pos);
 }
 
-static long cmisc_read_buf(struct cmisc_file *cf, const void __user *argp)
+static long cmisc_ioctl_read_buf(struct file *file, const void __user *argp)
 {
+	struct cmisc_file *cf = file->private_data;
 	struct cmisc_buf arg;
 	void __user *dst;
 	long ret;
 	size_t n;
 
+	/* As read(2) on a file not open for reading. */
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
 	if (copy_from_user(&arg, argp, sizeof(arg)))
 		return -EFAULT;
 	ret = cmisc_buf_arg_check(&arg, U64_MAX);
@@ -260,13 +319,13 @@ static long cmisc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			_IOC_SIZE(cmd), arg);
 		return CMISC_HELLO_VALUE;
 	case CMISC_IOC_GET_VALUE:
-		return cmisc_get_value(cf, argp);
+		return cmisc_ioctl_get_value(cf, argp);
 	case CMISC_IOC_SET_VALUE:
-		return cmisc_set_value(cf, argp);
+		return cmisc_ioctl_set_value(cf, argp);
 	case CMISC_IOC_WRITE_BUF:
-		return cmisc_write_buf(file, argp);
+		return cmisc_ioctl_write_buf(file, argp);
 	case CMISC_IOC_READ_BUF:
-		return cmisc_read_buf(cf, argp);
+		return cmisc_ioctl_read_buf(file, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -276,28 +335,100 @@ static const struct file_operations cmisc_fops = {
 	.owner		= THIS_MODULE,
 	.open		= cmisc_open,
 	.release	= cmisc_release,
-	.read		= cmisc_read,
-	.write		= cmisc_write,
+	.read_iter	= cmisc_read_iter,
+	.write_iter	= cmisc_write_iter,
 	.llseek		= cmisc_llseek,
 	.unlocked_ioctl	= cmisc_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
 
-static struct cmisc_device cmisc = {
+static struct cmisc_device *cmisc_of(struct device *dev)
+{
+	/* misc_register() made the miscdevice the device's driver data. */
+	struct miscdevice *misc = dev_get_drvdata(dev);
+
+	return container_of(misc, struct cmisc_device, misc);
+}
+
+static ssize_t charged_bytes_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&cmisc_of(dev)->limits.used));
+}
+static DEVICE_ATTR_RO(charged_bytes);
+
+static ssize_t open_files_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&cmisc_of(dev)->open_files));
+}
+static DEVICE_ATTR_RO(open_files);
+
+static struct attribute *cmisc_attrs[] = {
+	&dev_attr_charged_bytes.attr,
+	&dev_attr_open_files.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(cmisc);
+
+static struct cmisc_device cmisc_instance = {
 	.misc = {
 		.minor	= MISC_DYNAMIC_MINOR,
 		.fops	= &cmisc_fops,
+		.groups	= cmisc_groups,
 	},
 };
 
+/* 1 to CMISC_NAME_MAX of [A-Za-z0-9._-], not starting with '.' or '-'. */
+static bool cmisc_name_valid(const char *s)
+{
+	size_t i, len = strnlen(s, CMISC_NAME_MAX + 1);
+
+	if (!len || len > CMISC_NAME_MAX || s[0] == '.' || s[0] == '-')
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(s[i]) && !strchr("._-", s[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Would /dev/<name> shadow a node that exists already? devtmpfs keeps the
+ * existing node and our device would be unreachable; a second misc device
+ * of the same name would also collide in sysfs. Looked up in the loading
+ * task's /dev.
+ */
+static bool cmisc_node_exists(const char *s)
+{
+	struct path path;
+	char *node;
+	int err;
+
+	node = kasprintf(GFP_KERNEL, "/dev/%s", s);
+	if (!node)
+		return false;
+	err = kern_path(node, 0, &path);
+	kfree(node);
+	if (err)
+		return false;
+	path_put(&path);
+	return true;
+}
+
 static int cmisc_check_params(void)
 {
-	if (!name || !*name || strchr(name, '/')) {
-		pr_err("name must be a non-empty node name without '/'\n");
+	if (!name || !cmisc_name_valid(name)) {
+		pr_err("name must be 1-%d of A-Z a-z 0-9 . _ -, not starting with . or -\n",
+		       CMISC_NAME_MAX);
 		return -EINVAL;
 	}
-	if (mode & ~0777) {
-		pr_err("mode %#o has bits outside 0777\n", mode);
+	if (cmisc_node_exists(name)) {
+		pr_err("name %s: /dev/%s exists already\n", name, name);
+		return -EINVAL;
+	}
+	if (!mode || (mode & ~0777)) {
+		pr_err("mode %#o must be within 1 to 0777\n", mode);
 		return -EINVAL;
 	}
 	if (!max_size || max_size > CMISC_SIZE_LIMIT ||
@@ -310,31 +441,33 @@ static int cmisc_check_params(void)
 
 static int __init cmisc_init(void)
 {
+	struct cmisc_device *cmisc = &cmisc_instance;
 	int ret;
 
 	ret = cmisc_check_params();
 	if (ret)
 		return ret;
 
-	cmisc.misc.name = name;
-	cmisc.misc.mode = mode;
-	cmisc.limits.max_size = max_size;
-	cmisc.limits.max_total = max_total;
-	atomic_long_set(&cmisc.limits.used, 0);
+	cmisc->misc.name = name;
+	cmisc->misc.mode = mode;
+	cmisc->limits.max_size = max_size;
+	cmisc->limits.max_total = max_total;
+	atomic_long_set(&cmisc->limits.used, 0);
+	atomic_set(&cmisc->open_files, 0);
 
-	ret = misc_register(&cmisc.misc);
+	ret = misc_register(&cmisc->misc);
 	if (ret) {
 		pr_err("misc_register(%s) failed: %d\n", name, ret);
 		return ret;
 	}
 	pr_info("cmisc (init): /dev/%s, major %d, minor %d, mode %04o\n",
-		name, MISC_MAJOR, cmisc.misc.minor, mode);
+		name, MISC_MAJOR, cmisc->misc.minor, mode);
 	return 0;
 }
 
 static void __exit cmisc_exit(void)
 {
-	misc_deregister(&cmisc.misc);
+	misc_deregister(&cmisc_instance.misc);
 	pr_info("cmisc (exit)\n");
 }
 

@@ -57,12 +57,11 @@ static int try_open(const char *path)
 
 TEST_F(mod, init_and_exit_messages)
 {
-	int inits = dmesg_count("cmisc (init): /dev/" CMISC_DEFAULT_NAME ", major 10");
-	int exits = dmesg_count("cmisc (exit)");
+	KMSG_MARK(log);
 
 	ASSERT_EQ(0, cmisc_reload(""));
-	EXPECT_EQ(inits + 1, dmesg_count("cmisc (init): /dev/" CMISC_DEFAULT_NAME ", major 10"));
-	EXPECT_EQ(exits + 1, dmesg_count("cmisc (exit)"));
+	EXPECT_EQ(1, kmsg_count_since(&log, "cmisc (init): /dev/" CMISC_DEFAULT_NAME ", major 10"));
+	EXPECT_EQ(1, kmsg_count_since(&log, "cmisc (exit)"));
 }
 
 TEST_F(mod, node_is_char_10_dynamic_minor_0600)
@@ -90,21 +89,21 @@ TEST_F(mod, node_is_char_10_dynamic_minor_0600)
 
 TEST_F(mod, open_logs_root_uid)
 {
-	int before = dmesg_count("Opening cmisc device (uid = 0)");
+	KMSG_MARK(log);
 	int fd = open(DEV, O_RDWR);
 
 	ASSERT_LE(0, fd);
 	close(fd);
-	EXPECT_EQ(before + 1, dmesg_count("Opening cmisc device (uid = 0)"));
+	EXPECT_EQ(1, kmsg_count_since(&log, "Opening cmisc device (uid = 0)"));
 }
 
 TEST_F(mod, open_logs_user_uid)
 {
-	int before = dmesg_count("Opening cmisc device (uid = 1000)");
+	KMSG_MARK(log);
 
 	ASSERT_EQ(0, cmisc_reload("mode=0666"));
 	EXPECT_EQ(0, as_user(try_open, DEV));
-	EXPECT_EQ(before + 1, dmesg_count("Opening cmisc device (uid = 1000)"));
+	EXPECT_EQ(1, kmsg_count_since(&log, "Opening cmisc device (uid = 1000)"));
 }
 
 TEST_F(mod, non_root_gets_eacces_on_0600)
@@ -182,6 +181,79 @@ TEST_F(mod, bad_parameters_refuse_to_load)
 	}
 }
 
+/* Each refusal below is -EINVAL from finit_module, and nothing is left loaded. */
+static void expect_refused(struct __test_metadata *_metadata, const char *params)
+{
+	int ret = module_unload("cmisc");
+
+	ASSERT_TRUE(ret == 0 || ret == -ENOENT) TH_LOG("unload: %d", ret);
+	EXPECT_EQ(-EINVAL, module_load(cmisc_ko(), params)) TH_LOG("%s", params);
+	EXPECT_FALSE(module_loaded("cmisc")) TH_LOG("%s", params);
+}
+
+/* The misc core reads mode 0 as "unset" and would give 0600. */
+TEST_F(mod, mode_zero_refuses_to_load)
+{
+	expect_refused(_metadata, "mode=0");
+}
+
+TEST_F(mod, name_dot_refuses_to_load)
+{
+	expect_refused(_metadata, "name=.");
+}
+
+TEST_F(mod, name_dot_dot_refuses_to_load)
+{
+	expect_refused(_metadata, "name=..");
+}
+
+TEST_F(mod, name_of_65_characters_refuses_to_load)
+{
+	char params[128];
+
+	snprintf(params, sizeof(params), "name=%065d", 0);
+	expect_refused(_metadata, params);
+}
+
+TEST_F(mod, name_of_64_characters_loads)
+{
+	char params[128], path[128];
+
+	snprintf(params, sizeof(params), "name=%064d", 0);
+	snprintf(path, sizeof(path), "/dev/%064d", 0);
+	ASSERT_EQ(0, cmisc_reload(params));
+	EXPECT_EQ(0, try_open(path));
+}
+
+TEST_F(mod, name_with_other_characters_refuses_to_load)
+{
+	static const char *const bad[] = {
+		"name=a:b", "name=a\\\\b", "name=caf\xc3\xa9", "name=a*", "name=-", "name=.hidden",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_refused(_metadata, bad[i]);
+}
+
+TEST_F(mod, name_of_letters_digits_dash_dot_underscore_loads)
+{
+	ASSERT_EQ(0, cmisc_reload("name=Cmisc_2.test-x"));
+	EXPECT_EQ(0, try_open("/dev/Cmisc_2.test-x"));
+}
+
+/* /dev/null (a mem device) and /dev/console exist: cmisc must not shadow them. */
+TEST_F(mod, name_of_an_existing_node_refuses_to_load)
+{
+	struct stat before, after;
+
+	ASSERT_EQ(0, stat("/dev/null", &before));
+	expect_refused(_metadata, "name=null");
+	expect_refused(_metadata, "name=console");
+	ASSERT_EQ(0, stat("/dev/null", &after));
+	EXPECT_EQ(before.st_rdev, after.st_rdev);
+}
+
 TEST_F(mod, rmmod_with_open_file_is_refused)
 {
 	int fd = open(DEV, O_RDWR), fd2;
@@ -213,7 +285,7 @@ TEST_F(mod, rmmod_with_open_file_then_reload_is_clean)
 
 TEST_F(mod, load_unload_100_rounds)
 {
-	int warnings = dmesg_count("WARNING");
+	KMSG_MARK(log);
 	int round, fd;
 	int32_t v;
 
@@ -231,16 +303,14 @@ TEST_F(mod, load_unload_100_rounds)
 		ASSERT_EQ(0, module_unload("cmisc")) TH_LOG("round %d", round);
 		ASSERT_EQ(-1, access(DEV, F_OK)) TH_LOG("node left after round %d", round);
 	}
-	EXPECT_EQ(warnings, dmesg_count("WARNING"));
+	EXPECT_EQ(0, kmsg_count_since(&log, "WARNING"));
 }
 
 TEST_F(mod, hello_module_prints_its_three_lines)
 {
 	const char *slash = strrchr(cmisc_ko(), '/'), *env = getenv("CMISC_HELLO_KO");
 	char ko[256];
-	int init = dmesg_count("hello: C minimal sample (init)");
-	int nums = dmesg_count("hello: My numbers are [72, 108, 200]");
-	int exits = dmesg_count("hello: C minimal sample (exit)");
+	KMSG_MARK(log);
 
 	/* hello.ko sits beside cmisc.ko unless CMISC_HELLO_KO says otherwise. */
 	ASSERT_NE(NULL, slash);
@@ -248,11 +318,11 @@ TEST_F(mod, hello_module_prints_its_three_lines)
 	if (env)
 		snprintf(ko, sizeof(ko), "%s", env);
 	ASSERT_EQ(0, module_load(ko, ""));
-	EXPECT_EQ(init + 1, dmesg_count("hello: C minimal sample (init)"));
-	EXPECT_EQ(nums, dmesg_count("hello: My numbers are [72, 108, 200]"));
+	EXPECT_EQ(1, kmsg_count_since(&log, "hello: C minimal sample (init)"));
+	EXPECT_EQ(0, kmsg_count_since(&log, "hello: My numbers are [72, 108, 200]"));
 	ASSERT_EQ(0, module_unload("hello"));
-	EXPECT_EQ(nums + 1, dmesg_count("hello: My numbers are [72, 108, 200]"));
-	EXPECT_EQ(exits + 1, dmesg_count("hello: C minimal sample (exit)"));
+	EXPECT_EQ(1, kmsg_count_since(&log, "hello: My numbers are [72, 108, 200]"));
+	EXPECT_EQ(1, kmsg_count_since(&log, "hello: C minimal sample (exit)"));
 }
 
 TEST_F(mod, modinfo_metadata)

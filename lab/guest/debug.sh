@@ -13,8 +13,9 @@ if [ -e /lib/modules/cmisc/cmisc_kunit.ko ] && insmod /lib/modules/cmisc/cmisc_k
 	ktap=/sys/kernel/debug/kunit/cmisc_core/results
 	echo "# lab: kunit (from $ktap)"
 	cat "$ktap"
-	# Subtests are the indented "ok N name" lines; count each as a test.
-	sed -n 's/^ *\(not ok\|ok\) \([0-9]*\) \([a-z_0-9]*\).*/\1 \2 kunit.cmisc_core.\3/p' "$ktap" |
+	# Subtests are the indented "ok N name" lines, and a parameterised
+	# case's rows ("ok N [- ]description") one level deeper; count each.
+	sed -n 's/^ *\(not ok\|ok\) \([0-9]*\) \(- \)\{0,1\}\([A-Za-z_0-9-]*\).*/\1 \2 kunit.cmisc_core.\4/p' "$ktap" |
 		grep -v ' kunit.cmisc_core.cmisc_core$' >/tmp/kunit
 	[ -s /tmp/kunit ] || echo "not ok 1 kunit.cmisc_core # no results" >/tmp/kunit
 	# KUnit keeps 512 bytes of log per case: a case with long failure
