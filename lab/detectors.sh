@@ -39,28 +39,36 @@ detector() {
 }
 
 detector kasan-out-of-bounds-read driver/cmisc_main.c \
-	's/(\tret = simple_read_from_buffer)/\tif (cf->data.len)\n\t\tret = READ_ONCE(((u8 *)cf->data.bytes)[cf->data.len]);\n$1/' \
+	's/(\t\tret = copy_to_iter\()/\t\tret = READ_ONCE(((u8 *)cf->data.bytes)[cf->data.len]);\n$1/' \
 	'rw_test.dev.write_then_read_returns_the_bytes' \
 	'BUG: KASAN: slab-out-of-bounds'
 
-# The same over-read done by copy_to_user() is stopped earlier, by
+# A buffer past the largest kmalloc() comes from vmalloc(): make every
+# buffer a vmalloc'ed one and over-read it by a byte. KASAN_VMALLOC must
+# see it (without it, this read would land in unchecked memory).
+detector kasan-vmalloc-over-read driver/cmisc_core.c \
+	's/(\tnext->bytes = )kvmalloc\(len, GFP_KERNEL_ACCOUNT \| __GFP_NOWARN\);\n/$1vmalloc(len);\n\tif (next->bytes)\n\t\t(void)READ_ONCE(((u8 *)next->bytes)[len]);\n/; s/(#include <linux\/slab.h>\n)/$1#include <linux\/vmalloc.h>\n/' \
+	'limits_test.limits.empty_buffer_holds_nothing' \
+	'BUG: KASAN: vmalloc-out-of-bounds'
+
+# The same over-read done by copy_to_iter() is stopped earlier, by
 # HARDENED_USERCOPY's object-size check.
 detector usercopy-over-read driver/cmisc_main.c \
-	's/cf->data\.bytes,\n(\s*)cf->data\.len\);/cf->data.bytes,\n$1cf->data.len + 64);/' \
+	's/(n = min_t\(size_t, want, cf->data\.len) - pos\);/$1 + 64 - pos);/' \
 	'rw_test.dev.write_then_read_returns_the_bytes' \
 	'usercopy: Kernel memory exposure attempt'
 
 detector kmemleak-leaked-buffer driver/cmisc_main.c \
-	's/\tcmisc_data_free\(&cf->cdev->limits, &cf->data\);\n//' \
+	's/\tcmisc_data_free\(&cf->data\);\n//' \
 	'rw_test.dev.write_then_read_returns_the_bytes' \
 	'not ok 1 kmemleak.no_leaks_from_cmisc'
 
 detector lockdep-missing-unlock driver/cmisc_main.c \
-	's/(value = cf->value;\n)\tmutex_unlock\(&cf->lock\);\n/$1/' \
-	'ioctl_test.dev.initial_value_is_zero' \
+	's/(pos = vfs_setpos\(file, pos, cf->data\.len\);\n)\tmutex_unlock\(&cf->lock\);\n/$1/' \
+	'rw_test.dev.lseek_set_cur_end' \
 	'lock held when returning to user space'
 
 detector failnth-missing-error-check driver/cmisc_core.c \
-	's/\t\tif \(!bytes\) \{\n.*?\n\t\t\}\n//s' \
+	's/\tif \(!next->bytes\) \{\n.*?\n\t\}\n//s' \
 	'failnth.global.write_small_under_fault_injection' \
 	'usercopy: Kernel memory overwrite attempt|BUG: kernel NULL pointer|error -14'

@@ -54,22 +54,64 @@ struct cmisc_buf {
  * CMISC_IOC_SET_VALUE:
  *	Sets this file's value from the __s32 at the argument.
  *
+ *	GET_VALUE and SET_VALUE work on a file opened in any mode, as
+ *	upstream's do. The value is one aligned __s32, read and written
+ *	whole: two racing SETs leave one of the two values.
+ *
  * CMISC_IOC_WRITE_BUF:
  *	Replaces this file's buffer with @len bytes read from @ptr and resets
  *	the file position to 0, exactly as write(2) does. @len may be 0 (empty
- *	buffer). Returns 0. Fails with -EFBIG if @len exceeds the max_size
- *	module parameter, -ENOSPC if the module-wide max_total budget would be
- *	exceeded, -ENOMEM or -EFAULT; the old buffer is intact on any failure.
+ *	buffer). Returns 0. Fails with -EBADF if the file is not open for
+ *	writing (checked first, as write(2) does), -EFBIG if @len exceeds the
+ *	max_size module parameter, -ENOSPC if the module-wide max_total
+ *	budget cannot take it, -ENOMEM or -EFAULT; the old buffer and the
+ *	position are intact on any failure.
  *
  * CMISC_IOC_READ_BUF:
  *	Copies min(@len, buffer size) bytes from the start of the buffer to
  *	@ptr and returns that count. The file position is not used or moved.
- *	Fails with -EFAULT if [@ptr, @ptr + @len) is not user memory, as
- *	read(2) does.
+ *	Fails with -EBADF if the file is not open for reading (checked first,
+ *	as read(2) does), and with -EFAULT if [@ptr, @ptr + @len) is not user
+ *	memory.
  *
  * Any other command, including a known number with the wrong size or
  * direction bits, returns -ENOTTY. A bad pointer returns -EFAULT and leaves
  * the file's state unchanged.
+ */
+
+/**
+ * DOC: read, write and the file position
+ *
+ * write(2), writev(2):
+ *	Replace the whole buffer with the data (a vector counts as one write
+ *	of its concatenation) and set the position to 0. Errors as for
+ *	%CMISC_IOC_WRITE_BUF. write(fd, p, 0) empties the buffer; a writev
+ *	whose total length is 0 is answered by the VFS and changes nothing.
+ *
+ * pwrite(2), pwritev(2):
+ *	Replace the buffer exactly as write(2) does, whatever the offset (as
+ *	upstream's driver does), and, as for any pwrite, leave the file
+ *	position where it was. The position may then lie beyond the end of
+ *	the new buffer.
+ *
+ * read(2), readv(2), pread(2), preadv(2):
+ *	Copy from the position (or the offset) to the end of the buffer; at
+ *	or beyond the end they return 0, never an error. read and readv
+ *	advance the position.
+ *
+ * lseek(2):
+ *	SEEK_SET, SEEK_CUR and SEEK_END to a target within [0, buffer size];
+ *	anything else is -EINVAL. lseek(fd, 0, SEEK_CUR) always succeeds and
+ *	reports the position, even one beyond the end.
+ *
+ * One descriptor shared by threads or processes (dup, fork) is serialised
+ * on its position as a regular file is.
+ *
+ * Memory: each file is charged the length of its buffer against the
+ * max_total parameter; rewriting a buffer charges only its growth, so a
+ * file that fills the whole budget can still rewrite it. The device's
+ * sysfs directory (/sys/class/misc/<name>/) shows charged_bytes and
+ * open_files, read-only.
  */
 #define CMISC_IOC_FAIL		_IO(CMISC_IOC_MAGIC, 0x00)
 #define CMISC_IOC_HELLO		_IO(CMISC_IOC_MAGIC, 0x80)
