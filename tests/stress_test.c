@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Concurrency: threads hammering one shared open file, threads on their own
- * files, and processes opening and closing in a loop. Each test is bounded
+ * files, and processes opening and closing in a loop. On the shared file the
+ * position invariants hold whatever the interleaving: lseek(fd, 0, SEEK_CUR)
+ * never fails and a read returns data or 0, never an error. Each test is bounded
  * in time (STRESS_SECONDS) rather than in luck.
  */
 #include <pthread.h>
@@ -76,7 +78,7 @@ static void *hammer(void *arg)
 		int32_t mine = (w->id << 24) | (int32_t)(k & 0xffffff);
 		ssize_t n;
 
-		switch (k % 6) {
+		switch (k % 8) {
 		case 0:
 			if (cmisc_set_value(w->fd, mine))
 				bad(w, "set failed", k, 0);
@@ -107,6 +109,19 @@ static void *hammer(void *arg)
 		case 5:
 			n = cmisc_read(w->fd, out, 64);
 			check_snapshot(w, out, n, 1);
+			break;
+		case 6:
+			/* Replaces the buffer, moves no position: others' may now be past the end. */
+			n = pwrite(w->fd, buf, len, k % 1000);
+			if (n != (ssize_t)len)
+				bad(w, "pwrite failed", n, len);
+			last_len = len;
+			break;
+		case 7:
+			/* Whatever the interleaving, "where am I?" answers. */
+			n = lseek(w->fd, 0, SEEK_CUR);
+			if (n < 0)
+				bad(w, "lseek(0, SEEK_CUR) failed", n, errno);
 			break;
 		}
 	}

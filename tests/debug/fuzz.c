@@ -17,9 +17,11 @@
  * (threads * NFILES * max_size <= max_total), so no thread needs the
  * others' lengths; the single-threaded run sees every file and predicts
  * ENOSPC exactly. sysfs charged_bytes and open_files are compared with the
- * model at quiescent points: after every budget-changing call and every
- * SYSFS_EVERY calls in the single-threaded run, at barriers of all threads
- * every SYNC_EVERY calls in the others, and after the last file closes.
+ * model at quiescent points: in the single-threaded run after every call
+ * that reaches the driver's budget check (and every zero-length writev),
+ * and every SYSFS_EVERY calls; in the others at a barrier of all threads
+ * every SYNC_EVERY calls; in all, before the first open, after the run, and
+ * after the last close (where charged_bytes must be 0).
  *
  * Replay: the seed is printed at the start of each test, and
  * CMISC_FUZZ_SEED=<seed> gives every thread of every run the same calls:
@@ -54,7 +56,7 @@
 #define GUARD		32	/* bytes past a read's data that must stay intact */
 #define SLACK		(64 * 1024)
 #define SYNC_EVERY	4096	/* calls per thread between quiescent checks */
-#define SYSFS_EVERY	16	/* single thread: sysfs check every this many calls */
+#define SYSFS_EVERY	16	/* single thread: sysfs check at least this often */
 #define NUM_ARGS	6
 
 /* The lowest TASK_SIZE_MAX of x86-64: every range below it passes access_ok(). */
@@ -76,6 +78,7 @@ struct run_cfg {
 	unsigned int share;	/* per mille of all calls */
 	unsigned int edge_pm;	/* lengths within 2 of max_size, per mille */
 	unsigned int full_pm;	/* lengths uniform in [0, max_size], per mille */
+	unsigned int room_pm;	/* lengths within 2 of the budget's room, per mille */
 	unsigned int salt;	/* tells the runs' random streams apart */
 };
 
@@ -90,20 +93,20 @@ static const struct run_cfg run_small_mt = {
 	.threads = 4, .share = 350, .edge_pm = 40, .full_pm = 60, .salt = 2,
 };
 
-/* Three writable files of up to 1024 bytes share 2000: ENOSPC often. */
+/* Three writable files of up to 1024 bytes share 1100: ENOSPC often. */
 static const struct run_cfg run_small_st = {
-	.name = "small limits, 1 thread", .params = "max_size=1024 max_total=2000",
-	.threads = 1, .share = 150, .edge_pm = 100, .full_pm = 100, .salt = 3,
+	.name = "small limits, 1 thread", .params = "max_size=1024 max_total=1100",
+	.threads = 1, .share = 150, .edge_pm = 100, .full_pm = 100, .room_pm = 150,
+	.salt = 3,
 };
 
 /* ------------------------------------------------------------ state */
 
-enum ptr_class { P_VALID, P_NULL, P_NONE, P_KERNEL, P_RDONLY, P_STRADDLE, P_HUGE };
+enum ptr_class { P_VALID, P_NULL, P_NONE, P_KERNEL, P_RDONLY, P_STRADDLE };
 
 static const char *const ptr_names[] = {
 	[P_VALID] = "valid", [P_NULL] = "NULL", [P_NONE] = "unmapped",
 	[P_KERNEL] = "kernel", [P_RDONLY] = "read-only", [P_STRADDLE] = "into-hole",
-	[P_HUGE] = "huge-length",
 };
 
 enum { ST_OK, ST_EBADF, ST_EFAULT, ST_EFBIG, ST_ENOSPC, ST_EINVAL, ST_ENOTTY, NR_ST };
@@ -128,7 +131,7 @@ struct oplog {
 	const char *name;
 	int nargs;
 	const char *arg_name[NUM_ARGS];
-	const char *arg_str[NUM_ARGS];	/* a pointer class, or NULL: use arg[] */
+	const char *arg_str[NUM_ARGS];	/* a string such as a pointer class, or NULL: arg[] */
 	long long arg[NUM_ARGS];
 	size_t len;		/* the model before the call */
 	uint64_t pos;
@@ -142,6 +145,7 @@ struct fthread {
 	int id;
 	uint64_t rng;
 	struct mfile files[NFILES];
+	struct mfile *cur;	/* the file of the call being made */
 	unsigned char *src;	/* random bytes, the source of writes */
 	unsigned char *dst;	/* where reads land */
 	unsigned char *cat;	/* a writev's concatenation, for the model */
@@ -150,7 +154,9 @@ struct fthread {
 	uint64_t ops, mismatches, stats[NR_ST];
 	struct oplog op;
 	bool bad;		/* the current call mismatched */
+	bool budget;		/* the current call reached the driver's budget check */
 	bool dead;		/* a file could not be reopened: no more calls */
+	uint64_t first_index;	/* the call of the first mismatch */
 	char first[1024];
 	unsigned char scratch[64] __attribute__((aligned(16)));
 };
@@ -169,6 +175,7 @@ struct frun {
 	int charged_fd, open_fd;	/* sysfs attributes, -1 if missing */
 	bool sysfs_off;		/* stop comparing after the first sysfs mismatch */
 	uint64_t sysfs_checks, sysfs_mismatches;
+	uint64_t sysfs_first_index;	/* thread 0's call count at the first mismatch */
 	char sysfs_first[1024];
 	pthread_barrier_t barrier;
 	struct fthread th[MAX_THREADS];
@@ -217,32 +224,52 @@ static const char *mode_name(int flags)
 static const char *errname(int e)
 {
 	switch (e) {
-	case 0:		return "no error";
-	case EBADF:	return "EBADF";
-	case EFAULT:	return "EFAULT";
-	case EFBIG:	return "EFBIG";
-	case ENOSPC:	return "ENOSPC";
-	case EINVAL:	return "EINVAL";
-	case ENOTTY:	return "ENOTTY";
-	case ENOMEM:	return "ENOMEM";
-	case ESPIPE:	return "ESPIPE";
-	case EOVERFLOW:	return "EOVERFLOW";
-	case EINTR:	return "EINTR";
-	case ENODEV:	return "ENODEV";
-	default:	return "another errno";
+	case 0:
+		return "no error";
+	case EBADF:
+		return "EBADF";
+	case EFAULT:
+		return "EFAULT";
+	case EFBIG:
+		return "EFBIG";
+	case ENOSPC:
+		return "ENOSPC";
+	case EINVAL:
+		return "EINVAL";
+	case ENOTTY:
+		return "ENOTTY";
+	case ENOMEM:
+		return "ENOMEM";
+	case ESPIPE:
+		return "ESPIPE";
+	case EOVERFLOW:
+		return "EOVERFLOW";
+	case EINTR:
+		return "EINTR";
+	case ENODEV:
+		return "ENODEV";
+	default:
+		return "another errno";
 	}
 }
 
 static int stat_slot(int e)
 {
 	switch (e) {
-	case EBADF:	return ST_EBADF;
-	case EFAULT:	return ST_EFAULT;
-	case EFBIG:	return ST_EFBIG;
-	case ENOSPC:	return ST_ENOSPC;
-	case EINVAL:	return ST_EINVAL;
-	case ENOTTY:	return ST_ENOTTY;
-	default:	return ST_OK;
+	case EBADF:
+		return ST_EBADF;
+	case EFAULT:
+		return ST_EFAULT;
+	case EFBIG:
+		return ST_EFBIG;
+	case ENOSPC:
+		return ST_ENOSPC;
+	case EINVAL:
+		return ST_EINVAL;
+	case ENOTTY:
+		return ST_ENOTTY;
+	default:
+		return ST_OK;
 	}
 }
 
@@ -312,14 +339,19 @@ static void op_arg(struct fthread *t, const char *name, long long v)
 	}
 }
 
-static void op_ptr(struct fthread *t, const char *name, enum ptr_class cls)
+static void op_str(struct fthread *t, const char *name, const char *str)
 {
 	struct oplog *o = &t->op;
 
 	if (o->nargs < NUM_ARGS) {
 		o->arg_name[o->nargs] = name;
-		o->arg_str[o->nargs++] = ptr_names[cls];
+		o->arg_str[o->nargs++] = str;
 	}
+}
+
+static void op_ptr(struct fthread *t, const char *name, enum ptr_class cls)
+{
+	op_str(t, name, ptr_names[cls]);
 }
 
 static void describe(const struct fthread *t, const struct mfile *f, struct sbuf *sb)
@@ -327,8 +359,8 @@ static void describe(const struct fthread *t, const struct mfile *f, struct sbuf
 	const struct oplog *o = &t->op;
 	int i;
 
-	sb_printf(sb, "thread %d, call #%" PRIu64 ", file %d (%s; model before: len %zu, pos %" PRIu64
-		  ", value %" PRId32 "): %s(", t->id, o->index, (int)(f - t->files),
+	sb_printf(sb, "thread %d, call #%" PRIu64 ", file %d (%s; model before: len %zu, pos %"
+		  PRIu64 ", value %" PRId32 "): %s(", t->id, o->index, (int)(f - t->files),
 		  mode_name(f->flags), o->len, o->pos, o->value, o->name);
 	for (i = 0; i < o->nargs; i++) {
 		sb_printf(sb, "%s%s ", i ? ", " : "", o->arg_name[i]);
@@ -355,6 +387,7 @@ mismatch(struct fthread *t, const struct mfile *f, const char *fmt, ...)
 	t->bad = true;
 	if (t->mismatches++)
 		return;
+	t->first_index = t->op.index;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
@@ -403,12 +436,13 @@ static bool check_ret(struct fthread *t, const struct mfile *f, struct expect e,
 }
 
 /* Whether replacing f's buffer with n bytes is refused, pointers aside. */
-static int replace_err(const struct fthread *t, const struct mfile *f, uint64_t n)
+static int replace_err(struct fthread *t, const struct mfile *f, uint64_t n)
 {
 	const struct frun *r = t->run;
 	uint64_t charged = 0;
 	int i;
 
+	t->budget = true;
 	if (n > r->max_size)
 		return EFBIG;
 	/* With several threads the limits make ENOSPC impossible (see run_fuzz()). */
@@ -442,13 +476,33 @@ static void model_replace(struct mfile *f, const void *data, uint64_t n)
 
 /* ------------------------------------------------------------ choices */
 
-/* A buffer length: mostly small, sometimes around or beyond max_size. */
+/* What the budget leaves for the current file's buffer (single thread only). */
+static uint64_t budget_room(const struct fthread *t)
+{
+	uint64_t charged = 0;
+	int i;
+
+	for (i = 0; i < NFILES; i++)
+		charged += t->files[i].len;
+	return t->run->max_total - (charged - t->cur->len);
+}
+
+/*
+ * A buffer length: mostly small, sometimes around or beyond max_size, and
+ * in a single-threaded run sometimes within 2 of what the budget leaves.
+ */
 static uint64_t pick_len(struct fthread *t)
 {
 	const struct frun *r = t->run;
 	const struct run_cfg *c = r->cfg;
 	unsigned int x = rnd(t) % 1000;
+	uint64_t room;
 
+	if (r->threads == 1 && x < c->room_pm) {
+		room = budget_room(t);
+		return room < 2 ? rnd(t) % 3 : room - 2 + rnd(t) % 5;
+	}
+	x = rnd(t) % 1000;
 	if (x < 400)
 		return rnd(t) % 17;
 	if (x < 750)
@@ -637,7 +691,7 @@ static void check_scatter(struct fthread *t, const struct mfile *f, const size_t
 		}
 		bad = first_diff(t->dst + off[i], f->buf + from + done, c);
 		if (bad < c) {
-			mismatch(t, f, "byte %" PRIu64 " of the data read (segment %d) is %#x, model %#x",
+			mismatch(t, f, "data byte %" PRIu64 " (segment %d) is %#x, model %#x",
 				 done + bad, i, t->dst[off[i] + bad], f->buf[from + done + bad]);
 			return;
 		}
@@ -659,8 +713,8 @@ static void check_pos(struct fthread *t, struct mfile *f)
 	errno = 0;
 	got = lseek(f->fd, 0, SEEK_CUR);
 	if (got < 0 || (uint64_t)got != f->pos)
-		mismatch(t, f, "then lseek(fd, 0, SEEK_CUR) returned %lld (%s), model position %" PRIu64,
-			 (long long)got, got < 0 ? errname(errno) : "ok", f->pos);
+		mismatch(t, f, "then lseek(fd, 0, SEEK_CUR) returned %lld (%s), model position %"
+			 PRIu64, (long long)got, got < 0 ? errname(errno) : "ok", f->pos);
 }
 
 /* After a mismatch: a fresh open, so that the model is exact again. */
@@ -685,7 +739,9 @@ static void resync(struct fthread *t, struct mfile *f)
 /* The whole state of every file: buffer (for readable files), value, position. */
 static void verify_files(struct fthread *t)
 {
+	uint64_t whole;
 	struct mfile *f;
+	size_t at = 0;
 	int32_t v;
 	ssize_t ret;
 	int i, err;
@@ -702,9 +758,9 @@ static void verify_files(struct fthread *t)
 			errno = 0;
 			ret = pread(f->fd, t->dst, f->len + GUARD, 0);
 			err = errno;
+			whole = f->len + GUARD;
 			if (check_ret(t, f, ok(f->len), ret, err))
-				check_scatter(t, f, (size_t[]){ 0 }, (uint64_t[]){ f->len + GUARD }, 1,
-					      0, f->len, f->len + GUARD);
+				check_scatter(t, f, &at, &whole, 1, 0, f->len, whole);
 		}
 		memset(t->scratch, POISON, sizeof(t->scratch));
 		errno = 0;
@@ -735,17 +791,17 @@ static long long sysfs_read(int fd)
 
 /*
  * At a quiescent point: charged_bytes must be the sum of the model's
- * lengths, open_files the number of open files. @t is the thread whose
- * last call is named in the report (NULL after the run).
+ * lengths, open_files the number of open files. The report names @t's
+ * last call, or says @when (which also forces a check after a mismatch).
  */
-static void check_sysfs(struct frun *r, struct fthread *t, bool final)
+static void check_sysfs(struct frun *r, struct fthread *t, const char *when)
 {
 	unsigned long long charged = 0, open = 0;
 	long long got_charged, got_open;
 	struct sbuf sb = { r->sysfs_first, sizeof(r->sysfs_first), 0 };
 	int i, j;
 
-	if (r->charged_fd < 0 || r->open_fd < 0 || (r->sysfs_off && !final))
+	if (r->charged_fd < 0 || r->open_fd < 0 || (r->sysfs_off && !when))
 		return;
 	for (i = 0; i < r->threads; i++) {
 		for (j = 0; j < NFILES; j++) {
@@ -763,18 +819,38 @@ static void check_sysfs(struct frun *r, struct fthread *t, bool final)
 	r->sysfs_off = true;
 	if (r->sysfs_mismatches++)
 		return;
+	r->sysfs_first_index = r->th[0].ops;
 	sb_printf(&sb, "sysfs charged_bytes %lld, model %llu; open_files %lld, model %llu; ",
 		  got_charged, charged, got_open, open);
-	if (t) {
-		sb_printf(&sb, "after ");
-		describe(t, &t->files[0], &sb);
-		sb_printf(&sb, " (the file named is not necessarily the call's)");
+	if (when) {
+		sb_printf(&sb, "%s", when);
 	} else {
-		sb_printf(&sb, "after the run, all files %s", open ? "open" : "closed");
+		sb_printf(&sb, "after ");
+		describe(t, t->cur, &sb);
 	}
 }
 
 /* ------------------------------------------------------------ calls */
+
+/* write(2) and pwrite(2) of n bytes at p (of class cls, length class lc). */
+static struct expect predict_write(struct fthread *t, const struct mfile *f, bool positional,
+				   long long off, enum ptr_class cls, enum len_class lc, uint64_t n)
+{
+	int err;
+
+	if (positional && off < 0)
+		return fail(EINVAL);
+	if (!writable(f))
+		return fail(EBADF);
+	if (cls == P_KERNEL || lc == L_HUGE)
+		return fail(EFAULT);	/* access_ok() in vfs_write() */
+	err = replace_err(t, f, n);
+	if (err)
+		return fail(err);
+	if (src_faults(cls, n))
+		return fail(EFAULT);
+	return ok(n);
+}
 
 static void op_write(struct fthread *t, struct mfile *f, bool positional)
 {
@@ -790,24 +866,12 @@ static void op_write(struct fthread *t, struct mfile *f, bool positional)
 	if (lc == L_LARGE && cls == P_VALID)
 		n = clamp_user(p, n);
 	op_begin(t, f, positional ? "pwrite" : "write");
-	op_ptr(t, "src", lc == L_HUGE ? P_HUGE : cls);
+	op_ptr(t, "src", cls);
 	op_arg(t, "n", n);
 	if (positional)
 		op_arg(t, "off", off);
 
-	if (positional && off < 0)
-		e = fail(EINVAL);
-	else if (!writable(f))
-		e = fail(EBADF);
-	else if (cls == P_KERNEL || lc == L_HUGE)
-		e = fail(EFAULT);
-	else if ((err = replace_err(t, f, n)))
-		e = fail(err);
-	else if (src_faults(cls, n))
-		e = fail(EFAULT);
-	else
-		e = ok(n);
-
+	e = predict_write(t, f, positional, off, cls, lc, n);
 	errno = 0;
 	ret = positional ? pwrite(f->fd, p, n, off) : write(f->fd, p, n);
 	err = errno;
@@ -816,6 +880,23 @@ static void op_write(struct fthread *t, struct mfile *f, bool positional)
 		if (!positional)
 			f->pos = 0;
 	}
+}
+
+/* read(2) and pread(2) of n bytes to p, cnt of them available. */
+static struct expect predict_read(const struct mfile *f, bool positional, long long off,
+				  enum ptr_class cls, enum len_class lc, uint64_t cnt)
+{
+	if (positional && off < 0)
+		return fail(EINVAL);
+	if (!readable(f))
+		return fail(EBADF);
+	if (cls == P_KERNEL || lc == L_HUGE)
+		return fail(EFAULT);	/* access_ok() in vfs_read() */
+	if (!cnt)
+		return ok(0);
+	if (dst_faults(cls, cnt))
+		return fail(EFAULT);
+	return ok(cnt);
 }
 
 static void op_read(struct fthread *t, struct mfile *f, bool positional)
@@ -830,29 +911,17 @@ static void op_read(struct fthread *t, struct mfile *f, bool positional)
 	ssize_t ret;
 	int err;
 
-	if (cls == P_VALID)
+	if (cls == P_VALID && lc != L_HUGE)
 		n = clamp_user(p, n);
 	from = positional ? (uint64_t)off : f->pos;
 	cnt = from < f->len ? min_u64(n, f->len - from) : 0;
 	op_begin(t, f, positional ? "pread" : "read");
-	op_ptr(t, "dst", lc == L_HUGE ? P_HUGE : cls);
+	op_ptr(t, "dst", cls);
 	op_arg(t, "n", n);
 	if (positional)
 		op_arg(t, "off", off);
 
-	if (positional && off < 0)
-		e = fail(EINVAL);
-	else if (!readable(f))
-		e = fail(EBADF);
-	else if (cls == P_KERNEL || lc == L_HUGE)
-		e = fail(EFAULT);
-	else if (!cnt)
-		e = ok(0);
-	else if (dst_faults(cls, cnt))
-		e = fail(EFAULT);
-	else
-		e = ok(cnt);
-
+	e = predict_read(f, positional, off, cls, lc, cnt);
 	if (cls == P_VALID) {
 		foot = doff + min_u64(n, (e.err ? 0 : cnt) + GUARD);
 		memset(t->dst, POISON, foot);
@@ -942,6 +1011,33 @@ static int pick_nseg(struct fthread *t)
 	return rnd(t) % 25 ? 1 + rnd(t) % MAX_SEGS : 0;
 }
 
+/* writev(2) and pwritev(2) of tot bytes; bad_seg >= 0 names an unreadable segment. */
+static struct expect predict_writev(struct fthread *t, const struct mfile *f, bool positional,
+				    long long off, enum vec_fault vf, int nseg, uint64_t tot,
+				    int bad_seg)
+{
+	int err;
+
+	if (positional && off < 0)
+		return fail(EINVAL);
+	err = vec_import_err(vf, nseg);
+	if (err)
+		return fail(err);
+	if (!writable(f))
+		return fail(EBADF);
+	if (!tot) {
+		/* The VFS returns before calling the driver: nothing changes. */
+		t->budget = true;
+		return ok(0);
+	}
+	err = replace_err(t, f, tot);
+	if (err)
+		return fail(err);
+	if (bad_seg >= 0)
+		return fail(EFAULT);
+	return ok(tot);
+}
+
 static void op_writev(struct fthread *t, struct mfile *f, bool positional)
 {
 	const struct frun *r = t->run;
@@ -1011,8 +1107,7 @@ static void op_writev(struct fthread *t, struct mfile *f, bool positional)
 	op_begin(t, f, positional ? "pwritev" : "writev");
 	op_arg(t, "segments", nseg);
 	op_arg(t, "total", tot);
-	t->op.arg_name[t->op.nargs] = "fault";
-	t->op.arg_str[t->op.nargs++] = vec_names[vf];
+	op_str(t, "fault", vec_names[vf]);
 	if (bad_seg >= 0) {
 		op_arg(t, "bad segment", bad_seg);
 		op_ptr(t, "its base", cls);
@@ -1020,21 +1115,7 @@ static void op_writev(struct fthread *t, struct mfile *f, bool positional)
 	if (positional)
 		op_arg(t, "off", off);
 
-	if (positional && off < 0)
-		e = fail(EINVAL);
-	else if ((err = vec_import_err(vf, nseg)))
-		e = fail(err);
-	else if (!writable(f))
-		e = fail(EBADF);
-	else if (!tot)
-		e = ok(0);	/* the VFS returns before the driver: nothing changes */
-	else if ((err = replace_err(t, f, tot)))
-		e = fail(err);
-	else if (bad_seg >= 0)
-		e = fail(EFAULT);
-	else
-		e = ok(tot);
-
+	e = predict_writev(t, f, positional, off, vf, nseg, tot, bad_seg);
 	errno = 0;
 	ret = positional ? pwritev(f->fd, iov, nseg, off) : writev(f->fd, iov, nseg);
 	err = errno;
@@ -1045,6 +1126,26 @@ static void op_writev(struct fthread *t, struct mfile *f, bool positional)
 		if (!positional)
 			f->pos = 0;
 	}
+}
+
+/* readv(2) and preadv(2), cnt bytes available. */
+static struct expect predict_readv(const struct mfile *f, bool positional, long long off,
+				   enum vec_fault vf, int nseg, uint64_t cnt)
+{
+	int err;
+
+	if (positional && off < 0)
+		return fail(EINVAL);
+	err = vec_import_err(vf, nseg);
+	if (err)
+		return fail(err);
+	if (!readable(f))
+		return fail(EBADF);
+	if (!cnt)
+		return ok(0);
+	if (vf == V_BAD_SEGS)
+		return fail(EFAULT);
+	return ok(cnt);
 }
 
 static void op_readv(struct fthread *t, struct mfile *f, bool positional)
@@ -1064,7 +1165,8 @@ static void op_readv(struct fthread *t, struct mfile *f, bool positional)
 	for (i = 0; i < nseg; i++) {
 		seglen[i] = min_u64(pick_seg_len(t), r->page);
 		if (i == nseg - 1 && rnd(t) % 20 == 0)
-			seglen[i] = clamp_user(t->dst + cursor, (1ULL << 20) + rnd(t) % (1ULL << 30));
+			seglen[i] = clamp_user(t->dst + cursor,
+					       (1ULL << 20) + rnd(t) % (1ULL << 30));
 		segoff[i] = cursor;
 		iov[i].iov_base = t->dst + cursor;
 		iov[i].iov_len = seglen[i];
@@ -1112,24 +1214,11 @@ static void op_readv(struct fthread *t, struct mfile *f, bool positional)
 	op_begin(t, f, positional ? "preadv" : "readv");
 	op_arg(t, "segments", nseg);
 	op_arg(t, "total", tot);
-	t->op.arg_name[t->op.nargs] = "fault";
-	t->op.arg_str[t->op.nargs++] = vec_names[vf];
+	op_str(t, "fault", vec_names[vf]);
 	if (positional)
 		op_arg(t, "off", off);
 
-	if (positional && off < 0)
-		e = fail(EINVAL);
-	else if ((err = vec_import_err(vf, nseg)))
-		e = fail(err);
-	else if (!readable(f))
-		e = fail(EBADF);
-	else if (!cnt)
-		e = ok(0);
-	else if (vf == V_BAD_SEGS)
-		e = fail(EFAULT);
-	else
-		e = ok(cnt);
-
+	e = predict_readv(f, positional, off, vf, nseg, cnt);
 	if (vf == V_NONE) {
 		/* Segments ascend in t->dst: poison up to GUARD past the data's end. */
 		uint64_t left = e.err ? 0 : cnt;
@@ -1157,7 +1246,8 @@ static void op_readv(struct fthread *t, struct mfile *f, bool positional)
 
 static void op_lseek(struct fthread *t, struct mfile *f)
 {
-	static const int odd_whence[] = { 3 /* SEEK_DATA */, 4 /* SEEK_HOLE */, 5, 100, -1, INT_MAX };
+	/* SEEK_DATA, SEEK_HOLE, and numbers that are no whence at all. */
+	static const int odd_whence[] = { 3, 4, 5, 100, -1, INT_MAX };
 	unsigned int x = rnd(t) % 100;
 	long long offset, base = 0, target = 0;
 	int whence;
@@ -1170,7 +1260,12 @@ static void op_lseek(struct fthread *t, struct mfile *f)
 		offset = 0;
 	} else {
 		whence = x < 90 ? (int)(rnd(t) % 3) : odd_whence[rnd(t) % 6];
-		base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (long long)f->pos : (long long)f->len;
+		if (whence == SEEK_SET)
+			base = 0;
+		else if (whence == SEEK_CUR)
+			base = f->pos;
+		else
+			base = f->len;
 		if (rnd(t) % 10)
 			offset = (long long)(rnd(t) % (f->len + 9)) - 4 - base;
 		else if (rnd(t) % 2)
@@ -1237,7 +1332,7 @@ static void op_get_value(struct fthread *t, struct mfile *f)
 	int32_t v;
 	int ret, err;
 
-	op_begin(t, f, "ioctl(GET_VALUE)");
+	op_begin(t, f, "ioctl GET_VALUE");
 	op_ptr(t, "arg", cls);
 	memset(t->scratch, POISON, sizeof(t->scratch));
 	errno = 0;
@@ -1270,7 +1365,7 @@ static void op_set_value(struct fthread *t, struct mfile *f)
 	else if (cls == P_RDONLY)
 		v = 0;		/* readable zeros: a valid source */
 	e = cls == P_VALID || cls == P_RDONLY ? ok(0) : fail(EFAULT);
-	op_begin(t, f, "ioctl(SET_VALUE)");
+	op_begin(t, f, "ioctl SET_VALUE");
 	op_ptr(t, "arg", cls);
 	op_arg(t, "value", v);
 	errno = 0;
@@ -1285,12 +1380,32 @@ static void op_hello(struct fthread *t, struct mfile *f)
 	unsigned long arg = rnd(t) % 2 ? 0 : (unsigned long)rnd(t);
 	int ret, err;
 
-	op_begin(t, f, "ioctl(HELLO)");
+	op_begin(t, f, "ioctl HELLO");
 	op_arg(t, "arg", (long long)arg);
 	errno = 0;
 	ret = ioctl(f->fd, CMISC_IOC_HELLO, arg);
 	err = errno;
 	check_ret(t, f, ok(CMISC_HELLO_VALUE), ret, err);
+}
+
+/* WRITE_BUF with its argument at a place of class acls, of n bytes at class cls. */
+static struct expect predict_write_buf(struct fthread *t, const struct mfile *f,
+				       enum ptr_class acls, enum ptr_class cls, uint64_t n)
+{
+	int err;
+
+	if (!writable(f))
+		return fail(EBADF);
+	if (acls != P_VALID && acls != P_RDONLY)
+		return fail(EFAULT);
+	if (n > t->run->max_size)
+		return fail(EFBIG);
+	err = replace_err(t, f, n);
+	if (err)
+		return fail(err);
+	if (cls == P_KERNEL || src_faults(cls, n))
+		return fail(EFAULT);
+	return ok(0);
 }
 
 static void op_write_buf(struct fthread *t, struct mfile *f)
@@ -1336,26 +1451,14 @@ static void op_write_buf(struct fthread *t, struct mfile *f)
 	} else if (acls == P_RDONLY) {
 		cls = P_NULL;	/* reads { 0, 0 }: an empty write from NULL */
 	}
-	op_begin(t, f, "ioctl(WRITE_BUF)");
+	op_begin(t, f, "ioctl WRITE_BUF");
 	op_ptr(t, "arg", acls);
 	if (acls == P_VALID || acls == P_RDONLY) {
-		op_ptr(t, "ptr", lc == L_HUGE ? P_HUGE : cls);
+		op_ptr(t, "ptr", cls);
 		op_arg(t, "len", n);
 	}
 
-	if (!writable(f))
-		e = fail(EBADF);
-	else if (acls != P_VALID && acls != P_RDONLY)
-		e = fail(EFAULT);
-	else if (n > t->run->max_size)
-		e = fail(EFBIG);
-	else if ((err = replace_err(t, f, n)))
-		e = fail(err);
-	else if (cls == P_KERNEL || src_faults(cls, n))
-		e = fail(EFAULT);
-	else
-		e = ok(0);
-
+	e = predict_write_buf(t, f, acls, cls, n);
 	errno = 0;
 	ret = ioctl(f->fd, CMISC_IOC_WRITE_BUF, argp);
 	err = errno;
@@ -1396,7 +1499,7 @@ static void op_read_buf(struct fthread *t, struct mfile *f)
 		arg.len = n;
 		memcpy(argp, &arg, sizeof(arg));
 	}
-	op_begin(t, f, "ioctl(READ_BUF)");
+	op_begin(t, f, "ioctl READ_BUF");
 	op_ptr(t, "arg", acls);
 	if (acls == P_VALID || acls == P_RDONLY) {
 		op_ptr(t, "ptr", acls == P_VALID ? cls : P_NULL);
@@ -1409,10 +1512,8 @@ static void op_read_buf(struct fthread *t, struct mfile *f)
 		e = fail(EFAULT);
 	else if (!cnt)
 		e = ok(0);
-	else if (cls != P_VALID)
-		e = fail(EFAULT);
 	else
-		e = ok(cnt);
+		e = cls == P_VALID ? ok(cnt) : fail(EFAULT);
 
 	if (acls == P_VALID && cls == P_VALID) {
 		foot = doff + min_u64(n, (e.err ? 0 : cnt) + GUARD);
@@ -1461,7 +1562,7 @@ static unsigned int pick_unknown_cmd(struct fthread *t)
 	unsigned int x = rnd(t) % 100, cmd;
 
 	if (x < 40)
-		return near[rnd(t) % (sizeof(near) / sizeof(near[0]))];
+		return near[rnd(t) % ARRAY_SIZE(near)];
 	do {
 		if (x < 80)
 			cmd = _IOC(rnd(t) % 4, CMISC_IOC_MAGIC, rnd(t) % 256, rnd(t) % 64);
@@ -1478,7 +1579,7 @@ static void op_bad_ioctl(struct fthread *t, struct mfile *f)
 	void *p = pick_arg(t, 16, &cls);
 	int ret, err;
 
-	op_begin(t, f, "ioctl(unknown)");
+	op_begin(t, f, "ioctl unknown");
 	op_arg(t, "cmd", cmd);
 	op_ptr(t, "arg", cls);
 	errno = 0;
@@ -1494,7 +1595,7 @@ enum op {
 	NR_OPS
 };
 
-/* Per cent; the first five may change the buffer, hence the budget. */
+/* Per cent of the calls. */
 static const unsigned int op_weight[NR_OPS] = {
 	[OP_WRITE] = 12, [OP_WRITEV] = 8, [OP_PWRITE] = 6, [OP_PWRITEV] = 5, [OP_WRITE_BUF] = 8,
 	[OP_READ] = 12, [OP_READV] = 7, [OP_PREAD] = 6, [OP_PREADV] = 5, [OP_READ_BUF] = 7,
@@ -1517,30 +1618,62 @@ static void one_op(struct fthread *t)
 	}
 	for (op = 0; x >= op_weight[op]; op++)
 		x -= op_weight[op];
+	t->cur = f;
 	t->bad = false;
+	t->budget = false;
 	t->op.index = t->ops++;
 	switch (op) {
-	case OP_WRITE:		op_write(t, f, false);		break;
-	case OP_PWRITE:		op_write(t, f, true);		break;
-	case OP_WRITEV:		op_writev(t, f, false);		break;
-	case OP_PWRITEV:	op_writev(t, f, true);		break;
-	case OP_WRITE_BUF:	op_write_buf(t, f);		break;
-	case OP_READ:		op_read(t, f, false);		break;
-	case OP_PREAD:		op_read(t, f, true);		break;
-	case OP_READV:		op_readv(t, f, false);		break;
-	case OP_PREADV:		op_readv(t, f, true);		break;
-	case OP_READ_BUF:	op_read_buf(t, f);		break;
-	case OP_LSEEK:		op_lseek(t, f);			break;
-	case OP_HELLO:		op_hello(t, f);			break;
-	case OP_GET_VALUE:	op_get_value(t, f);		break;
-	case OP_SET_VALUE:	op_set_value(t, f);		break;
-	default:		op_bad_ioctl(t, f);		break;
+	case OP_WRITE:
+		op_write(t, f, false);
+		break;
+	case OP_PWRITE:
+		op_write(t, f, true);
+		break;
+	case OP_WRITEV:
+		op_writev(t, f, false);
+		break;
+	case OP_PWRITEV:
+		op_writev(t, f, true);
+		break;
+	case OP_WRITE_BUF:
+		op_write_buf(t, f);
+		break;
+	case OP_READ:
+		op_read(t, f, false);
+		break;
+	case OP_PREAD:
+		op_read(t, f, true);
+		break;
+	case OP_READV:
+		op_readv(t, f, false);
+		break;
+	case OP_PREADV:
+		op_readv(t, f, true);
+		break;
+	case OP_READ_BUF:
+		op_read_buf(t, f);
+		break;
+	case OP_LSEEK:
+		op_lseek(t, f);
+		break;
+	case OP_HELLO:
+		op_hello(t, f);
+		break;
+	case OP_GET_VALUE:
+		op_get_value(t, f);
+		break;
+	case OP_SET_VALUE:
+		op_set_value(t, f);
+		break;
+	default:
+		op_bad_ioctl(t, f);
+		break;
 	}
 	check_pos(t, f);
 	if (t->bad)
 		resync(t, f);
-	if (t->run->threads == 1 && (op <= OP_WRITE_BUF || t->op.index % SYSFS_EVERY == 0))
-		check_sysfs(t->run, t, false);
+	if (t->run->threads == 1 && (t->budget || t->op.index % SYSFS_EVERY == 0))
+		check_sysfs(t->run, t, NULL);
 }
 
 /* All threads stop; thread 0 compares sysfs; then each checks its files. */
@@ -1550,7 +1683,7 @@ static void quiescent(struct fthread *t)
 
 	pthread_barrier_wait(&r->barrier);
 	if (t->id == 0)
-		check_sysfs(r, t, false);
+		check_sysfs(r, t, NULL);
 	pthread_barrier_wait(&r->barrier);
 	if (!t->dead)
 		verify_files(t);
@@ -1682,17 +1815,19 @@ static int setup_thread(struct frun *r, struct fthread *t, int id, uint64_t seed
 
 static void run_fuzz(struct __test_metadata *_metadata, const struct run_cfg *cfg)
 {
-	uint64_t seed = env_u64("CMISC_FUZZ_SEED", (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
+	uint64_t seed = env_u64("CMISC_FUZZ_SEED", time(NULL) ^ ((uint64_t)getpid() << 32));
 	uint64_t total = env_u64("CMISC_FUZZ_OPS", 1000000), run_ops, ops = 0, mismatches;
-	uint64_t stats[NR_ST] = { 0 };
+	uint64_t stats[NR_ST] = { 0 }, first_index = UINT64_MAX;
+	char outcomes_buf[256] = "";
+	struct sbuf outcomes = { outcomes_buf, sizeof(outcomes_buf), 0 };
 	pthread_t th[MAX_THREADS];
 	const char *first = NULL;
 	struct frun *r;
 	double t0, secs;
 	int i, j, created = 0;
 
-	ksft_print_msg("fuzz %s: seed %" PRIu64 " (replay with CMISC_FUZZ_SEED=%" PRIu64 "), module \"%s\"\n",
-		       cfg->name, seed, seed, cfg->params);
+	ksft_print_msg("fuzz %s: seed %" PRIu64 " (replay with CMISC_FUZZ_SEED=%" PRIu64
+		       "), module \"%s\"\n", cfg->name, seed, seed, cfg->params);
 	fflush(stdout);
 	ASSERT_EQ(0, cmisc_reload(cfg->params)) TH_LOG("reloading cmisc with \"%s\"", cfg->params);
 
@@ -1701,13 +1836,15 @@ static void run_fuzz(struct __test_metadata *_metadata, const struct run_cfg *cf
 	cur_run = r;
 	r->cfg = cfg;
 	r->threads = cfg->threads;
-	r->charged_fd = r->open_fd = -1;
+	r->charged_fd = -1;
+	r->open_fd = -1;
 	for (i = 0; i < MAX_THREADS; i++)
 		for (j = 0; j < NFILES; j++)
 			r->th[i].files[j].fd = -1;
+	ASSERT_LT(2, cmisc_param("max_size"));
+	ASSERT_LT(2, cmisc_param("max_total"));
 	r->max_size = cmisc_param("max_size");
 	r->max_total = cmisc_param("max_total");
-	ASSERT_LT(2, (long long)r->max_size);
 	ASSERT_LE(r->max_size, r->max_total);
 	/* Exact ENOSPC without knowing other threads' lengths: none can happen. */
 	if (r->threads > 1)
@@ -1722,12 +1859,12 @@ static void run_fuzz(struct __test_metadata *_metadata, const struct run_cfg *cf
 	r->open_fd = open(SYSFS_DIR "open_files", O_RDONLY | O_CLOEXEC);
 	EXPECT_LE(0, r->charged_fd) TH_LOG("%scharged_bytes: %s", SYSFS_DIR, strerror(errno));
 	EXPECT_LE(0, r->open_fd) TH_LOG("%sopen_files: %s", SYSFS_DIR, strerror(errno));
-	check_sysfs(r, NULL, true);	/* nothing open yet */
+	check_sysfs(r, NULL, "after loading the module, before any open");
 
 	for (i = 0; i < r->threads; i++)
 		ASSERT_EQ(0, setup_thread(r, &r->th[i], i, seed))
 			TH_LOG("thread %d: setup: %s", i, strerror(errno));
-	check_sysfs(r, NULL, true);	/* all open, nothing charged */
+	check_sysfs(r, NULL, "after opening every file, before any call");
 	ASSERT_EQ(0, pthread_barrier_init(&r->barrier, NULL, r->threads));
 
 	t0 = now();
@@ -1745,12 +1882,12 @@ static void run_fuzz(struct __test_metadata *_metadata, const struct run_cfg *cf
 	pthread_barrier_destroy(&r->barrier);
 
 	/* Quiescent: compare everything once more, then close and expect 0. */
-	check_sysfs(r, NULL, true);
+	check_sysfs(r, NULL, "after the run, every file still open");
 	for (i = 0; i < r->threads; i++)
 		if (!r->th[i].dead)
 			verify_files(&r->th[i]);
 	EXPECT_EQ(0, close_all(r));
-	check_sysfs(r, NULL, true);
+	check_sysfs(r, NULL, "after the run, every file closed");
 
 	mismatches = r->sysfs_mismatches;
 	for (i = 0; i < r->threads; i++) {
@@ -1763,37 +1900,39 @@ static void run_fuzz(struct __test_metadata *_metadata, const struct run_cfg *cf
 		if (t->mismatches) {
 			ksft_print_msg("fuzz: thread %d: %" PRIu64 " mismatches, the first: %s\n",
 				       i, t->mismatches, t->first);
-			if (!first)
+			if (t->first_index < first_index) {
+				first_index = t->first_index;
 				first = t->first;
+			}
 		}
 	}
 	if (r->sysfs_mismatches) {
-		ksft_print_msg("fuzz: sysfs: %" PRIu64 " mismatches (checks stopped at the first): %s\n",
-			       r->sysfs_mismatches, r->sysfs_first);
-		if (!first)
+		ksft_print_msg("fuzz: sysfs: %" PRIu64 " mismatches (no checks after the first), "
+			       "the first: %s\n", r->sysfs_mismatches, r->sysfs_first);
+		/* Before or at the call that revealed it: report it first on a tie. */
+		if (!first || r->sysfs_first_index <= first_index + 1)
 			first = r->sysfs_first;
 	}
-	ksft_print_msg("fuzz %s: %" PRIu64 " calls from %d thread(s) in %.1f s, %.0f calls/s, "
-		       "max_size %" PRIu64 ", max_total %" PRIu64 ", %" PRIu64 " sysfs checks, %"
-		       PRIu64 " model mismatches, seed %" PRIu64 "\n",
-		       cfg->name, ops, r->threads, secs, secs > 0 ? ops / secs : 0.0,
-		       r->max_size, r->max_total, r->sysfs_checks, mismatches, seed);
-	ksft_print_msg("fuzz %s: predicted outcomes: %s %" PRIu64 ", %s %" PRIu64 ", %s %" PRIu64
-		       ", %s %" PRIu64 ", %s %" PRIu64 ", %s %" PRIu64 ", %s %" PRIu64 "\n", cfg->name,
-		       st_names[0], stats[0], st_names[1], stats[1], st_names[2], stats[2],
-		       st_names[3], stats[3], st_names[4], stats[4], st_names[5], stats[5],
-		       st_names[6], stats[6]);
+	ksft_print_msg("fuzz %s: %" PRIu64 " calls from %d thread(s) in %.1f s, %.0f calls/s\n",
+		       cfg->name, ops, r->threads, secs, secs > 0 ? ops / secs : 0.0);
+	ksft_print_msg("fuzz %s: max_size %" PRIu64 ", max_total %" PRIu64 ", %" PRIu64
+		       " sysfs checks, %" PRIu64 " model mismatches, seed %" PRIu64 "\n",
+		       cfg->name, r->max_size, r->max_total, r->sysfs_checks, mismatches, seed);
+	for (j = 0; j < NR_ST; j++)
+		sb_printf(&outcomes, "%s%s %" PRIu64, j ? ", " : "", st_names[j], stats[j]);
+	ksft_print_msg("fuzz %s: predicted outcomes: %s\n", cfg->name, outcomes.buf);
 	fflush(stdout);
 
-	EXPECT_EQ(0, mismatches) TH_LOG("first mismatch (replay with CMISC_FUZZ_SEED=%" PRIu64 "): %s",
-					seed, first ? first : "?");
+	EXPECT_EQ((uint64_t)0, mismatches)
+		TH_LOG("first mismatch (replay with CMISC_FUZZ_SEED=%" PRIu64 "): %s",
+		       seed, first ? first : "?");
 	EXPECT_EQ(r->ops_per_thread * r->threads, ops) TH_LOG("threads stopped early");
 	/* The run must reach the errors it is about. */
 	if (run_ops >= 20000) {
-		EXPECT_LT(0, stats[ST_EFBIG]);
-		EXPECT_LT(0, stats[ST_EFAULT]);
+		EXPECT_LT((uint64_t)0, stats[ST_EFBIG]);
+		EXPECT_LT((uint64_t)0, stats[ST_EFAULT]);
 		if (r->threads == 1)
-			EXPECT_LT(0, stats[ST_ENOSPC]);
+			EXPECT_LT((uint64_t)0, stats[ST_ENOSPC]);
 	}
 	free_run(r);
 }
