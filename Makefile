@@ -3,27 +3,36 @@
 # cmisc: the Rust misc-device tutorial's driver, in C, with its own VM lab.
 #
 #   make run      build everything, boot the VM, replay the tutorial
-#   make check    every test, on Debian's kernel and on the debug kernel
+#   make check    every test, on every kernel of the default list
 #   make shell    an interactive shell in the VM with the module loaded
 #   make bench    benchmarks against the kernel's own baselines
+#   make kernels  every kernel the lab knows (lab/kernels/), version, cache
 #   make lint     checkpatch --strict, sparse, W=1, shellcheck
 #   make detectors  buggy builds that KASAN, kmemleak, lockdep and fail-nth must catch
+#   make newcomer   make run and make deb on a bare Debian 12, built under build/
 #
-# Variables: KERNEL=distro|debug (one kernel only), KDIR=/path (boot and
-# build against your own kernel tree), LLVM=1, TESTS=pattern.
+# Variables: KERNEL=a,b (kernels from make kernels), KDIR=/path (boot and
+# build against your own kernel tree), LLVM=1, TESTS=pattern,
+# TIMEOUT=seconds (per VM), TEST_TIMEOUT=seconds (per test program),
+# ROOTFS=debian.
 
 BUILD   ?= $(CURDIR)/build
 VERSION := $(shell cat VERSION)
 export BUILD
 
-.PHONY: all run check shell bench detectors lint clean userspace tools modules help
+.PHONY: all run check shell bench detectors kernels newcomer lint clean userspace tools modules help
 all: userspace
 
-run check shell bench detectors:
+run check shell bench detectors kernels:
 	@lab/lab.sh $@
 
+# A bare Debian 12 under build/ runs make run, make deb and the Debian
+# guest's setup: every package the project forgets turns it red.
+newcomer:
+	@lab/newcomer.sh
+
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n '3,18p' Makefile
 
 # ---------------------------------------------------------------- userspace
 # Static binaries for the initramfs, plus a -m32 build of the ABI tests to
@@ -93,7 +102,7 @@ $(KSFT)/kselftest_harness.h:
 # and the tools, man pages and udev rule under PREFIX. Loading is up to you
 # (modprobe cmisc): never done by this Makefile.
 PREFIX  ?= /usr/local
-KSRC    := $(or $(KDIR),$(shell printf '%s\n' /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1))
+KSRC    := $(or $(KDIR),$(shell lab/default-kdir.sh))
 KREL     = $(shell $(MAKE) -s -C $(KSRC) kernelrelease)
 UDEVDIR ?= /etc/udev/rules.d
 

@@ -21,3 +21,91 @@ as_root() {
 		sudo -n "$@"
 	fi
 }
+
+# The host's architecture in the lab's words (x86_64 or arm64).
+host_arch() {
+	case $(uname -m) in
+	aarch64 | arm64) echo arm64 ;;
+	*) echo x86_64 ;;
+	esac
+}
+
+# arch_vars ARCH: what the lab needs to know of an architecture.
+#   deb_arch      Debian's name for it
+#   qemu          the system emulator and its machine
+#   console       the guest's console device
+#   cross         CROSS_COMPILE for building on another host ('' if native)
+#   kimage        the boot image in a built tree
+#   cc            the C compiler for the static userspace
+# shellcheck disable=SC2034 # the variables are the result
+arch_vars() {
+	case $1 in
+	x86_64)
+		deb_arch=amd64 console=ttyS0 kimage=arch/x86/boot/bzImage
+		qemu=(qemu-system-x86_64)
+		cross=x86_64-linux-gnu-
+		;;
+	arm64)
+		deb_arch=arm64 console=ttyAMA0 kimage=arch/arm64/boot/Image.gz
+		qemu=(qemu-system-aarch64 -M virt)
+		cross=aarch64-linux-gnu-
+		;;
+	*) die "unknown architecture '$1' (x86_64 or arm64)" ;;
+	esac
+	[[ $1 == "$(host_arch)" ]] && cross=
+	cc=${cross}gcc
+}
+
+# The newest Debian kernel headers installed on this host for a Debian
+# architecture (default: the host's). The one place that picks the default
+# KDIR; the Makefiles ask lab/default-kdir.sh, which calls this.
+newest_headers() {
+	local a=${1:-amd64}
+	printf '%s\n' /usr/src/linux-headers-*-"$a" | sort -V | tail -n 1 | grep -v '\*' || true
+}
+
+# The Debian mirror this machine's apt uses (DEBIAN_MIRROR overrides it), so
+# a local mirror or proxy serves the lab as it serves apt. With "security",
+# the mirror of bookworm-security.
+# shellcheck disable=SC2120 # callers pass "security" or nothing
+debian_mirror() {
+	local suite=bookworm url
+	[[ ${1:-} == security ]] && suite=bookworm-security
+	if [[ -n ${DEBIAN_MIRROR:-} ]]; then
+		url=$DEBIAN_MIRROR
+		[[ $suite == bookworm-security ]] && url=${DEBIAN_SECURITY_MIRROR:-${url%/debian}/debian-security}
+		echo "$url"
+		return
+	fi
+	url=$(apt-cache policy 2>/dev/null |
+		sed -n "s|^ *[0-9]* \([a-z+]*://[^ ]*\) $suite/main .*|\1|p" | head -n 1)
+	[[ -n $url ]] || die "no $suite mirror in this machine's apt sources; set DEBIAN_MIRROR"
+	echo "${url%/}"
+}
+
+# kernel_vars NAME: load lab/kernels/NAME, the description of one kernel.
+# Sets get, arch, suite, config, llvm, extras and about (see lab/kernels/README).
+# shellcheck disable=SC2034 # the variables are the result
+kernel_vars() {
+	local file=$LAB_DIR/kernels/$1
+	[[ -r $file && $1 != README ]] || die "no kernel '$1' (see: make kernels)"
+	get='' arch=x86_64 suite='' config='' llvm='' extras='' about='' check=
+	# shellcheck source=/dev/null
+	. "$file"
+}
+
+# umount_all DIR: undo every mount at or below DIR, deepest first.
+umount_all() {
+	local m
+	while read -r m; do
+		as_root umount -l "$m" || return 1
+	done < <(awk -v r="${1%/}" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/self/mounts | sort -r)
+}
+
+# safe_rm DIR: remove a tree that may have held a chroot's mounts: unmount
+# everything below it first, then never cross into another file system.
+safe_rm() {
+	[[ -e $1 ]] || return 0
+	umount_all "$1"
+	as_root rm -rf --one-file-system "$1"
+}

@@ -8,6 +8,11 @@
 # Prints the path of the ext4 image. Cached in $BUILD/debian-rootfs/<key>,
 # keyed by this script and the kernel release; the VM boots it with
 # snapshot=on, so the cached image is never written.
+#
+# The chroot gets its own proc, sysfs and a new devpts instance, never a
+# bind mount of the host's /dev (debootstrap makes the few device nodes apt
+# needs). Every mount is undone on exit, however the script ends, and
+# nothing is removed across a mount point (rm --one-file-system).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,7 +20,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/common.sh"
 
 krel=${1:?usage: lab/debian-rootfs.sh KERNEL_RELEASE}
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+mirror=$(debian_mirror "") security=$(debian_mirror security)
 key=$( { cat "$here/debian-rootfs.sh" "$here/guest/cmisc-lab.service"; echo "$krel $mirror"; } | sha256sum | cut -c1-16)
 top=$BUILD/debian-rootfs
 dir=$top/$key
@@ -27,56 +32,52 @@ if [[ -e $image ]]; then
 	exit 0
 fi
 
-rm -rf "$top"
-mkdir -p "$dir"
 root=$dir/root
+trap 'umount_all "$top"' EXIT
+
+safe_rm "$top"
+mkdir -p "$dir"
 start=$SECONDS
-cleanup() {
-	for m in dev/pts dev proc sys; do
-		mountpoint -q "$root/$m" && umount -l "$root/$m"
-	done
-	return 0
-}
-trap cleanup EXIT
 
 log "debian rootfs: debootstrap bookworm (minbase + systemd, udev, kmod) from $mirror"
-debootstrap --variant=minbase --include=systemd,systemd-sysv,udev,kmod,adduser,passwd,login \
+as_root debootstrap --variant=minbase --include=systemd,systemd-sysv,udev,kmod,adduser,passwd,login \
 	bookworm "$root" "$mirror" >"$dir/debootstrap.log" 2>&1 ||
 	{ tail -n 30 "$dir/debootstrap.log" >&2; die "debootstrap failed"; }
 
 # The headers of the lab's kernel come from bookworm-security, like the
 # host's: give the guest the same sources.
-cat >"$root/etc/apt/sources.list" <<SOURCES
+as_root tee "$root/etc/apt/sources.list" >/dev/null <<SOURCES
 deb $mirror bookworm main
 deb $mirror bookworm-updates main
-deb ${mirror%/debian}/debian-security bookworm-security main
+deb $security bookworm-security main
 SOURCES
-mount -t proc proc "$root/proc"
-mount -t sysfs sysfs "$root/sys"
-mount --bind /dev "$root/dev"
-mount --bind /dev/pts "$root/dev/pts"
+as_root mount -t proc proc "$root/proc"
+as_root mount -t sysfs sysfs "$root/sys"
+as_root mkdir -p "$root/dev/pts"
+as_root mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
 log "debian rootfs: installing dkms and linux-headers-$krel in the guest"
-chroot "$root" apt-get update -q >"$dir/apt.log" 2>&1
-chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+as_root chroot "$root" apt-get update -q >"$dir/apt.log" 2>&1
+as_root chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	--no-install-recommends dkms "linux-headers-$krel" >>"$dir/apt.log" 2>&1 ||
 	{ tail -n 30 "$dir/apt.log" >&2; die "apt-get in the guest failed"; }
-chroot "$root" apt-get clean
-cleanup
+as_root chroot "$root" apt-get clean
+umount_all "$root"
 
 # Boot straight into the lab's job, with the console on ttyS0.
-echo "cmisc-lab" >"$root/etc/hostname"
-echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" >"$root/etc/fstab"
-mkdir -p "$root/lab"
-cp "$here/guest/cmisc-lab.service" "$root/etc/systemd/system/"
-ln -sf /etc/systemd/system/cmisc-lab.service "$root/etc/systemd/system/multi-user.target.wants/cmisc-lab.service"
-ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
-ln -sf /dev/null "$root/etc/systemd/system/getty@tty1.service"
+echo "cmisc-lab" | as_root tee "$root/etc/hostname" >/dev/null
+echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" | as_root tee "$root/etc/fstab" >/dev/null
+as_root mkdir -p "$root/lab"
+as_root cp "$here/guest/cmisc-lab.service" "$root/etc/systemd/system/"
+as_root ln -sf /etc/systemd/system/cmisc-lab.service "$root/etc/systemd/system/multi-user.target.wants/cmisc-lab.service"
+as_root ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
+as_root ln -sf /dev/null "$root/etc/systemd/system/getty@tty1.service"
 
-size=$(($(du -sm "$root" | cut -f1) + 768))
+size=$(($(as_root du -sm "$root" | cut -f1) + 768))
 log "debian rootfs: ext4 image of ${size} MiB"
 # mke2fs says "Creating regular file" on stdout, which is this script's answer.
-mkfs.ext4 -q -F -L cmisc-root -d "$root" "$image.tmp" "${size}M" >&2
+as_root mkfs.ext4 -q -F -L cmisc-root -d "$root" "$image.tmp" "${size}M" >&2
+as_root chown "$(id -u):$(id -g)" "$image.tmp"
 mv "$image.tmp" "$image"
-rm -rf "$root"
+safe_rm "$root"
 log "debian rootfs: built in $((SECONDS - start)) s"
 echo "$image"

@@ -1,39 +1,44 @@
-# shellcheck shell=bash
+#!/usr/bin/env bash
 # shellcheck disable=SC2016 # the substitutions are perl, not shell
-# Proof that the debug kernel's detectors work: each case below breaks a
-# copy of the driver on purpose, boots the debug kernel with it, runs one
-# test, and is "ok" only if that run FAILS with the expected report.
-# Sourced by lab/lab.sh for `make detectors`; uses its prepare, phase,
-# passed and failed.
+# `make detectors`: proof that the debug kernel's detectors work. Each case
+# below breaks a copy of the driver on purpose, runs one test with it on
+# the debug kernel (lab/vmjob.sh), and is "ok" only if that run FAILS with
+# the expected report. Prints TAP and "N passed, N failed".
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lab/common.sh
+. "$here/common.sh"
+
+passed=0 failed=0 n=0
 
 # detector NAME FILE PERL-SUBSTITUTION TESTS EXPECTED-REPORT
 detector() {
 	local name=$1 file=$2 subst=$3 tests=$4 expect=$5
-	local tree=$BUILD/detectors/$name/tree logdir=$BUILD/detectors/$name/logs found status=0
+	local tree=$BUILD/detectors/$name/tree logdir=$BUILD/detectors/$name/logs found verdict=0
 
+	n=$((n + 1))
 	rm -rf "$tree"
 	mkdir -p "$tree/examples"
 	cp -r "$TOP_DIR/driver" "$TOP_DIR/include" "$TOP_DIR/VERSION" "$tree/"
 	cp -r "$TOP_DIR/examples/hello" "$tree/examples/"
 	perl -0pi -e "$subst" "$tree/$file"
 	if cmp -s "$tree/$file" "$TOP_DIR/$file"; then
-		echo "not ok $((passed + failed + 1)) detector.$name # the bug did not apply to $file"
+		echo "not ok $n detector.$name # the bug did not apply to $file"
 		failed=$((failed + 1))
 		return
 	fi
-	prepare debug "detectors/$name" "$tree"
-	LAB_APPEND="lab_tests=$tests" phase "vm detector $name" \
-		"$LAB_DIR/vm.sh" check "$KIMAGE" "$INITRD" "$logdir" 600 >/dev/null || status=$?
+	TESTS=$tests TIMEOUT=600 "$here/vmjob.sh" check debug "detectors/$name" "$tree" >/dev/null || verdict=$?
 	found=$(cat "$logdir"/console.log "$logdir"/dmesg.log "$logdir"/results.log 2>/dev/null |
 		tr -d '\r' | grep -m 1 -E "$expect" || true)
-	if "$LAB_DIR/verdict.sh" "$logdir" "$status" "detector $name" >/dev/null 2>&1; then
-		echo "not ok $((passed + failed + 1)) detector.$name # the buggy build passed"
+	if ((verdict == 0)); then
+		echo "not ok $n detector.$name # the buggy build passed"
 		failed=$((failed + 1))
 	elif [[ -z $found ]]; then
-		echo "not ok $((passed + failed + 1)) detector.$name # failed, but without '$expect'"
+		echo "not ok $n detector.$name # failed, but without '$expect'"
 		failed=$((failed + 1))
 	else
-		echo "ok $((passed + failed + 1)) detector.$name # reported: $found"
+		echo "ok $n detector.$name # reported: $found"
 		passed=$((passed + 1))
 	fi
 }
@@ -72,3 +77,6 @@ detector failnth-missing-error-check driver/cmisc_core.c \
 	's/\tif \(!next->bytes\) \{\n.*?\n\t\}\n//s' \
 	'failnth.global.write_small_under_fault_injection' \
 	'usercopy: Kernel memory overwrite attempt|BUG: kernel NULL pointer|error -14'
+
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,63 +1,78 @@
-#!/bin/bash
-# Fetch the newest kernel of Debian 12's backports suite (6.12 at the time
-# of writing): the image, the headers and their kbuild tools. They are only
-# unpacked under the build directory, never installed on the host. apt does
-# the download, with a private sources list and state, so the packages are
-# checked against Debian's archive key like any other.
-# Prints "KDIR IMAGE" on stdout for lab.sh's KERNEL=backports.
+#!/usr/bin/env bash
+# Fetch the newest kernel of a Debian suite for one architecture: the image,
+# the headers and the kbuild tools they need. They are only unpacked under
+# the build directory, never installed. apt does the download, with a
+# private sources list and state but the host's apt configuration (proxy
+# included), so the packages are checked against Debian's archive key like
+# any other; the mirror is the one this machine's apt uses.
+#
+# usage: lab/fetch-kernel.sh SUITE DEB_ARCH
+# Prints "KDIR IMAGE RELEASE" on stdout. Offline, the newest kernel fetched
+# before from that suite is used, and the lab says so.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-suite=${BACKPORTS_SUITE:-bookworm-backports}
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-top=$BUILD/backports
+suite=${1:?usage: lab/fetch-kernel.sh SUITE DEB_ARCH} arch=${2:?usage: lab/fetch-kernel.sh SUITE DEB_ARCH}
+host=$(dpkg --print-architecture)
+top=$BUILD/kernels/$suite-$arch
 apt_dir=$top/apt
 apt_opts=(
 	-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
 	-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-	-o Debug::NoLocking=1 -o APT::Sandbox::User=root -q
+	-o "Dir::State::Status=$apt_dir/status" -o Debug::NoLocking=1
+	-o APT::Sandbox::User=root -o "APT::Architecture=$arch"
+	-o "APT::Architectures::=$arch" -o "APT::Architectures::=$host" -q
 )
 
-# The kernel the suite's linux-headers-amd64 points at, e.g. 6.12.95+deb12-amd64.
+# The release linux-image-<arch> points at, e.g. 6.12.95+deb12-amd64.
 newest_release() {
-	apt-cache "${apt_opts[@]}" depends linux-headers-amd64 |
-		sed -n 's/^ *Depends: linux-headers-\(.*-amd64\)$/\1/p' | sort -V | tail -n 1
+	apt-cache "${apt_opts[@]}" depends "linux-headers-$arch:$arch" 2>/dev/null |
+		sed -n "s/^ *Depends: linux-headers-\(.*-$arch\)\(:$arch\)\{0,1\}$/\1/p" | sort -V | tail -n 1
+}
+
+# The headers' own package dependencies: the -common tree and linux-kbuild.
+# kbuild runs on the build host, so it is fetched for the host's architecture.
+header_deps() {
+	apt-cache "${apt_opts[@]}" depends "linux-headers-$1:$arch" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-headers-[^ :]*\|linux-kbuild-[^ :]*\).*/\1/p' |
+		while read -r p; do
+			if [[ $p == linux-kbuild-* ]]; then echo "$p:$host"; else echo "$p:$arch"; fi
+		done
 }
 
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" \
+touch "$apt_dir/status"
+echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror "") $suite main" \
 	>"$apt_dir/sources.list"
+krel=
 if apt-get "${apt_opts[@]}" update >"$apt_dir/update.log" 2>&1; then
 	krel=$(newest_release)
+	[[ -n $krel ]] || die "fetch kernel: no linux-headers-$arch in $suite"
 else
-	# Offline: fall back to the newest kernel fetched before.
 	krel=$(find "$top" -mindepth 2 -maxdepth 2 -name .done -printf '%h\n' 2>/dev/null |
 		xargs -r -n1 basename | sort -V | tail -n 1)
-	[[ -n $krel ]] || { cat "$apt_dir/update.log" >&2; die "backports kernel: apt-get update failed"; }
-	log "backports kernel: $suite unreachable, using the cached $krel"
+	[[ -n $krel ]] || { cat "$apt_dir/update.log" >&2; die "fetch kernel: apt-get update for $suite failed"; }
+	log "fetch kernel: $suite unreachable, using the newest cached kernel, $krel"
 fi
-[[ -n $krel ]] || die "backports kernel: no linux-headers-amd64 in $suite"
 
 root=$top/$krel
 kdir=$root/usr/src/linux-headers-$krel
-image=$root/boot/vmlinuz-$krel
 if [[ -e $root/.done ]]; then
-	log "backports kernel: $krel (cached)"
-	echo "$kdir $image"
+	log "fetch kernel: $suite $krel (cached)"
+	echo "$kdir $root/boot/vmlinuz-$krel $krel"
 	exit 0
 fi
 
 start=$SECONDS
-kver=${krel%-amd64}
-pkgs=("linux-image-$krel" "linux-headers-$krel" "linux-headers-$kver-common" "linux-kbuild-$kver")
-log "backports kernel: fetching ${pkgs[*]} from $suite"
+mapfile -t pkgs < <(echo "linux-image-$krel:$arch"; echo "linux-headers-$krel:$arch"; header_deps "$krel")
+log "fetch kernel: fetching ${pkgs[*]} from $suite"
 rm -rf "$root" "$top/debs"
 mkdir -p "$top/debs"
 (cd "$top/debs" && apt-get "${apt_opts[@]}" download "${pkgs[@]}") >"$apt_dir/download.log" 2>&1 ||
-	{ cat "$apt_dir/download.log" >&2; die "backports kernel: apt-get download failed"; }
+	{ cat "$apt_dir/download.log" >&2; die "fetch kernel: apt-get download failed"; }
 for deb in "$top"/debs/*.deb; do
 	dpkg-deb -x "$deb" "$root"
 done
@@ -65,9 +80,14 @@ rm -rf "$top/debs"
 
 # The headers' Makefile names the common tree (and, in newer kernels, its
 # own output directory) by installed, absolute paths; point them at the
-# unpacked ones. Everything else links relatively.
+# unpacked ones. Everything else links relatively, except the kbuild tools.
 sed -i "s|\([ =]\)/usr/src/|\1$root/usr/src/|g" "$kdir/Makefile"
-[[ -r $image && -e $kdir/Module.symvers ]] || die "backports kernel: $krel unpacked incompletely"
+find "$root/usr/src" -maxdepth 2 -type l -lname '/usr/lib/linux-kbuild-*' -print0 |
+	while IFS= read -r -d '' link; do
+		ln -sfn "$root$(readlink "$link")" "$link"
+	done
+image=$root/boot/vmlinuz-$krel
+[[ -r $image && -e $kdir/Module.symvers ]] || die "fetch kernel: $krel unpacked incompletely"
 touch "$root/.done"
-log "backports kernel: $krel unpacked in $((SECONDS - start)) s"
-echo "$kdir $image"
+log "fetch kernel: $suite $krel unpacked in $((SECONDS - start)) s"
+echo "$kdir $image $krel"

@@ -2,35 +2,53 @@
 # Pack the lab's busybox initramfs (uncompressed newc cpio: the fastest to
 # unpack under TCG).
 #
-# usage: lab/initramfs.sh OUT.cpio BINDIR MODULE.ko...
+# usage: lab/initramfs.sh [--debug] [--busybox PATH] [--lab-module KO]...
+#                         OUT.cpio BINDIR MODULE.ko...
 #   BINDIR holds the static userspace: tools in BINDIR/, tests in
-#   BINDIR/tests/, benchmarks in BINDIR/bench/.
+#   BINDIR/tests/, benchmarks in BINDIR/bench/, the debug kernel's programs
+#   in BINDIR/debug/ (packed, with lab/guest/debug/, only with --debug).
+#   --busybox: a static busybox for the guest's architecture (default the
+#   host's, from busybox-static). --lab-module: a driver the guest's
+#   channels need, loaded by init (lab_modules=).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-(($# >= 3)) || die "usage: lab/initramfs.sh OUT.cpio BINDIR MODULE.ko..."
+debug='' busybox=/bin/busybox lab_modules=()
+while [[ ${1:-} == --* ]]; do
+	case $1 in
+	--debug) debug=1 ;;
+	--busybox) busybox=$2 && shift ;;
+	--lab-module) lab_modules+=("$2") && shift ;;
+	*) die "initramfs: unknown option $1" ;;
+	esac
+	shift
+done
+(($# >= 3)) || die "usage: lab/initramfs.sh [options] OUT.cpio BINDIR MODULE.ko..."
 out=$1 bindir=$2
 shift 2
-
-busybox=/bin/busybox # from busybox-static: no shared libraries in the guest
 
 root=$(mktemp -d)
 chmod 0755 "$root" # mktemp gives 0700: the guest's / must be searchable
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,root,home/user,lab/bin,lib/modules/cmisc}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,root,home/user,lab/bin,lib/modules/cmisc,lib/modules/lab}
 cp "$busybox" "$root/bin/busybox"
 cp "$here/guest/init" "$root/init"
 cp "$here"/guest/*.sh "$root/lab/"
 cp "$@" "$root/lib/modules/cmisc/"
+((${#lab_modules[@]} == 0)) || cp "${lab_modules[@]}" "$root/lib/modules/lab/"
 find "$bindir" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/lab/bin/" \;
-for sub in tests bench debug; do
+for sub in tests bench; do
 	if [[ -d $bindir/$sub ]]; then
 		cp -r "$bindir/$sub" "$root/lab/$sub"
 	fi
 done
+if [[ -n $debug ]]; then
+	mkdir -p "$root/lab/debug"
+	cp "$bindir"/debug/* "$here"/guest/debug/*.sh "$here"/guest/debug/*.timeout "$root/lab/debug/"
+fi
 
 # An unprivileged user for the permission tests, and a group for the udev rule.
 cat >"$root/etc/passwd" <<'PASSWD'

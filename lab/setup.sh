@@ -9,9 +9,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-# usage: lab/setup.sh [packaging]
+# usage: lab/setup.sh [packaging|newcomer]
 # With "packaging", also what DKMS, the Debian packages and the Debian
-# guest need (make deb, make check ROOTFS=debian).
+# guest need (make deb, make check ROOTFS=debian); with "newcomer", what
+# make newcomer needs to make a bare Debian 12 (debootstrap, git).
 packages=(
 	# the VM and the kernel it boots
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64
@@ -25,9 +26,13 @@ packages=(
 	# make lint
 	sparse shellcheck
 )
-if [[ ${1:-} == packaging ]]; then
-	packages+=(dkms dh-dkms debhelper dpkg-dev fakeroot lintian adduser debootstrap e2fsprogs)
-fi
+case ${1:-} in
+packaging)
+	# dpkg-buildpackage checks build-essential:native itself.
+	packages+=(build-essential dkms dh-dkms debhelper dpkg-dev fakeroot lintian adduser debootstrap e2fsprogs)
+	;;
+newcomer) packages+=(debootstrap git) ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

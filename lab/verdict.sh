@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Judge one VM run from its logs and print "PASSED FAILED" test counts.
 #
-# usage: lab/verdict.sh LOGDIR [VM_STATUS] [LABEL]
+# usage: lab/verdict.sh LOGDIR [VM_STATUS] [LABEL] [TIMEOUT]
 #
 # Counts the TAP lines the guest sent on its results channel, then adds a
 # failure for each of: a VM that timed out or reported no status, a test
@@ -11,7 +11,7 @@
 # Exits non-zero if anything failed.
 set -euo pipefail
 
-logdir=$1 status=${2:-0} label=${3:-vm}
+logdir=$1 status=${2:-0} label=${3:-vm} limit=${4:-?}
 results=$logdir/results.log
 passed=0 failed=0
 
@@ -30,7 +30,7 @@ fi
 
 case $status in
 0) ;;
-124) fail "the VM did not finish before its timeout" ;;
+124) fail "the VM did not finish within its TIMEOUT of ${limit} s, so it was stopped" ;;
 125) fail "the guest died without reporting a status (panic?)" ;;
 *) [[ $failed -gt 0 ]] || fail "the guest's job exited with status $status" ;;
 esac
@@ -38,7 +38,7 @@ esac
 # Kernel reports that fail a run wherever they appear. Allocation-failure
 # warnings (warn_alloc) are expected during fault injection and are not
 # listed: they do not say BUG or WARNING. kmemleak is judged by the guest
-# (lab/guest/debug.sh), which attributes each leak before failing on it.
+# (lab/guest/debug/kmemleak.sh), which attributes each leak before failing on it.
 splat='(Oops|BUG:|WARNING:|Kernel panic|KASAN|UBSAN|general protection fault'
 splat+='|possible circular locking|possible recursive locking|inconsistent lock state'
 splat+='|DEBUG_LOCKS_WARN_ON|bad unlock balance|held lock freed|suspicious RCU usage'

@@ -1,81 +1,124 @@
 #!/usr/bin/env bash
-# Boot one lab VM and carry the guest's exit status back to the host.
+# Boot one lab VM with a hard timeout and carry the guest's verdict back.
 #
-# usage: lab/vm.sh JOB KERNEL INITRAMFS LOGDIR [TIMEOUT]
-#   JOB        run | check | shell | bench   (passed as lab_job=JOB)
-#   KERNEL     bzImage to boot
-#   INITRAMFS  cpio archive from lab/initramfs.sh
-#   LOGDIR     gets console.log, results.log, dmesg.log
+# usage: lab/vm.sh JOB ARCH KERNEL INITRAMFS LOGDIR [TIMEOUT]
+#   JOB        run | check | shell | bench | probe   (passed as lab_job=JOB)
+#   ARCH       x86_64 | arm64
+#   KERNEL     the kernel image to boot
+#   INITRAMFS  cpio archive from lab/initramfs.sh (or a distribution's)
+#   LOGDIR     gets console.log, results.log, dmesg.log and verdict.log
 #   TIMEOUT    hard limit in seconds for the whole VM (default 600)
 #
-# Environment: LAB_ACCEL (kvm|tcg; probed and cached when unset),
-# LAB_SMP, LAB_MEM, LAB_APPEND (extra kernel parameters), LAB_DISKS
-# (raw disk images, attached as virtio disks with snapshot=on, so the
-# images themselves are never written).
-# Exits with the guest's status, 124 on timeout, 125 if the guest never
-# reported one (panic, crash), and the console shows every step live.
+# The guest talks back on four channels, each a port of its own, so that
+# nothing one carries can forge or hide what another says:
+#
+#   channel   x86_64   arm64        carries                        host file
+#   console   ttyS0    ttyAMA0      what the user sees, live       console.log
+#   results   ttyS1    hvc0         TAP, bench tables and JSON     results.log
+#   dmesg     ttyS2    hvc1         the whole kernel log, at end   dmesg.log
+#   verdict   ttyS3    hvc2         one line: lab-exit-status N    verdict.log
+#
+# (arm64's virt machine has one UART; the others are virtio consoles.) The
+# guest learns its channels from the kernel command line (lab_results=...).
+#
+# Environment: LAB_ACCEL (kvm|tcg; probed and cached when unset), LAB_SMP,
+# LAB_MEM, LAB_APPEND (extra kernel parameters), LAB_DISKS (raw disk images,
+# attached as virtio disks with snapshot=on, so they are never written).
+# Exits with the guest's status; 124 if the VM outlived TIMEOUT, even if the
+# guest had reported a status (a guest that reports and then hangs fails);
+# 125 if QEMU ended without a verdict (panic, crash).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-(($# >= 4)) || die "usage: lab/vm.sh JOB KERNEL INITRAMFS LOGDIR [TIMEOUT]"
-job=$1 kernel=$2 initramfs=$3 logdir=$4 limit=${5:-600}
+(($# >= 5)) || die "usage: lab/vm.sh JOB ARCH KERNEL INITRAMFS LOGDIR [TIMEOUT]"
+job=$1 arch=$2 kernel=$3 initramfs=$4 logdir=$5 limit=${6:-600}
 [[ -r $kernel ]] || die "no kernel image at $kernel"
 [[ -r $initramfs ]] || die "no initramfs at $initramfs"
 mkdir -p "$logdir"
+arch_vars "$arch"
 
-accel=${LAB_ACCEL:-$("$here/accel.sh" "$kernel" "$initramfs")}
+console_log=$logdir/console.log results=$logdir/results.log
+dmesg=$logdir/dmesg.log verdict=$logdir/verdict.log
+rm -f "$console_log" "$results" "$dmesg" "$verdict"
+
+if [[ $job == probe ]]; then
+	accel=kvm
+else
+	accel=${LAB_ACCEL:-$("$here/accel.sh" "$arch" "$kernel" "$initramfs")}
+fi
 case $accel in
 kvm) accel_args=(-accel kvm -cpu host) ;;
 tcg) accel_args=(-accel tcg -cpu max) ;;
 *) die "LAB_ACCEL must be kvm or tcg, not '$accel'" ;;
 esac
 
-append="console=ttyS0 loglevel=5 panic=-1 oops=panic lab_job=$job"
+case $arch in
+x86_64)
+	chan=(/dev/ttyS1 /dev/ttyS2 /dev/ttyS3)
+	ports=(-serial "file:$results" -serial "file:$dmesg" -serial "file:$verdict")
+	;;
+arm64)
+	chan=(/dev/hvc0 /dev/hvc1 /dev/hvc2)
+	# shellcheck disable=SC2054 # the commas are QEMU's
+	ports=(-device virtio-serial-device
+		-chardev "file,id=results,path=$results" -device virtconsole,chardev=results
+		-chardev "file,id=dmesg,path=$dmesg" -device virtconsole,chardev=dmesg
+		-chardev "file,id=verdict,path=$verdict" -device virtconsole,chardev=verdict)
+	;;
+esac
+
+append="console=$console loglevel=5 panic=-1 oops=panic lab_job=$job"
+append+=" lab_results=${chan[0]} lab_dmesg=${chan[1]} lab_verdict=${chan[2]}"
 append+=" ${LAB_APPEND:-}"
 
-console=$logdir/console.log results=$logdir/results.log dmesg=$logdir/dmesg.log
-rm -f "$console" "$results" "$dmesg"
-
-qemu=(
-	qemu-system-x86_64 "${accel_args[@]}"
+cmd=(
+	"${qemu[@]}" "${accel_args[@]}"
 	-m "${LAB_MEM:-1024}" -smp "${LAB_SMP:-$(nproc)}"
 	-display none -monitor none -no-reboot
-	-kernel "$kernel" -initrd "$initramfs" -append "$append"
+	-kernel "$kernel" -initrd "$initramfs"
 )
-append_at=$((${#qemu[@]} - 1))
 for disk in ${LAB_DISKS:-}; do
 	[[ -f $disk ]] || die "vm: disk image '$disk' does not exist"
-	qemu+=(-drive "file=$disk,format=raw,if=virtio,snapshot=on")
+	cmd+=(-drive "file=$disk,format=raw,if=virtio,snapshot=on")
 done
 
-log "vm: $job on $(basename "$kernel") with $accel, timeout ${limit}s"
-status=0
+[[ $job == probe ]] || log "vm: $job on $(basename "$kernel") ($arch, $accel), timeout ${limit}s"
 if [[ $job == shell ]]; then
-	if [[ -t 0 ]]; then
-		append+=" lab_rows=$(tput lines) lab_cols=$(tput cols)"
-		qemu[append_at]=$append
+	[[ -t 0 ]] && append+=" lab_rows=$(tput lines) lab_cols=$(tput cols)"
+	if timeout --foreground -k 5 "$limit" "${cmd[@]}" -append "$append" \
+		-serial mon:stdio "${ports[@]}"; then
+		status=0
+	else
+		status=$?
 	fi
-	timeout --foreground -k 5 "$limit" "${qemu[@]}" \
-		-serial mon:stdio -serial "file:$results" -serial "file:$dmesg" || status=$?
 	# QEMU puts the terminal in raw mode; a killed QEMU leaves it there.
 	[[ -t 0 ]] && stty sane
+elif [[ $job == probe ]]; then
+	if timeout -k 1 "$limit" "${cmd[@]}" -append "$append quiet" \
+		-serial null "${ports[@]}" </dev/null >/dev/null 2>&1; then
+		status=0
+	else
+		status=$?
+	fi
 else
-	timeout -k 5 "$limit" "${qemu[@]}" \
-		-serial stdio -serial "file:$results" -serial "file:$dmesg" \
-		</dev/null 2>&1 | tee "$console" || status=$?
-	status=${PIPESTATUS[0]}
+	if timeout -k 5 "$limit" "${cmd[@]}" -append "$append" \
+		-serial stdio "${ports[@]}" </dev/null 2>&1 | tee "$console_log"; then
+		status=0
+	else
+		status=${PIPESTATUS[0]}
+	fi
 fi
 
 if ((status == 124 || status == 137)); then
-	warn "vm: timed out after ${limit}s"
+	[[ $job == probe ]] || warn "vm: timed out after ${limit}s"
 	exit 124
 fi
-guest=$(sed -n 's/^lab-exit-status \([0-9]*\).*/\1/p' "$results" 2>/dev/null | tail -n 1)
+guest=$(tr -d '\r' <"$verdict" 2>/dev/null | sed -n 's/^lab-exit-status \([0-9]*\)$/\1/p' | tail -n 1)
 if [[ -z $guest ]]; then
-	warn "vm: the guest reported no exit status (panic or crash?)"
+	[[ $job == probe ]] || warn "vm: the guest reported no exit status (panic or crash?)"
 	exit 125
 fi
 exit "$guest"

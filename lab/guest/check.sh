@@ -1,12 +1,15 @@
 #!/bin/sh
 # shellcheck shell=dash
-# `make check` in the guest: every test binary in /lab/tests, each a
-# kselftest TAP stream, filtered by $lab_tests. Results go to the console
-# and to $LAB_RESULTS, the channel the host counts.
+# `make check` in the guest: every test program in /lab/tests, then, on the
+# debug kernel, those in /lab/debug (KUnit, fail-nth, the fuzzer; kmemleak
+# last). Each prints kselftest TAP, filtered by $lab_tests, and each has a
+# timeout of its own ($lab_test_timeout s, default 120); one that hits it is
+# killed with its children and reported as "not ok ... # TIMEOUT". Results
+# go to the console and to $LAB_RESULTS, the channel the host counts.
 # busybox ash has pipefail even though POSIX sh does not.
 # shellcheck disable=SC3040
 set -o pipefail
-: "${lab_tests:=}"
+: "${lab_tests:=}" "${lab_test_timeout:=120}"
 read -r up _ </proc/uptime
 echo "# lab: first test starts ${up}s after boot" | tee -a "$LAB_RESULTS"
 
@@ -30,36 +33,46 @@ if ! insmod "$CMISC_KO"; then
 	exit 1
 fi
 
-# run_tap NAME CMD...: run one TAP producer; a binary that dies without
-# reporting a failure still counts as one.
+# run_tap PROGRAM: run one TAP producer in a session of its own, under a
+# watchdog that kills the whole session at the timeout (PROGRAM.timeout, if
+# it exists, holds a longer one: the fuzzer's million operations). A program
+# that dies without reporting a failure still counts as one.
 run_tap() {
-	name=$1
-	shift
+	name=$(basename "$1")
+	limit=$lab_test_timeout
+	[ -r "$1.timeout" ] && limit=$(cat "$1.timeout")
 	echo "# lab: $name"
+	rm -f /tmp/timedout
 	read -r t0 _ </proc/uptime
-	CMISC_TESTS="$lab_tests" "$@" >/tmp/tap 2>&1
+	CMISC_TESTS="$lab_tests" setsid "$1" >/tmp/tap 2>&1 &
+	pid=$!
+	(
+		sleep "$limit"
+		touch /tmp/timedout
+		kill -KILL -"$pid" 2>/dev/null || kill -KILL "$pid"
+	) &
+	watchdog=$!
+	wait "$pid"
 	trc=$?
+	kill "$watchdog" 2>/dev/null
 	read -r t1 _ </proc/uptime
 	cat /tmp/tap
 	cat /tmp/tap >>"$LAB_RESULTS"
 	echo "# lab: $name took $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s" | tee -a "$LAB_RESULTS"
-	if [ "$trc" -ne 0 ]; then
+	if [ -e /tmp/timedout ]; then
+		rc=1
+		echo "not ok 1 $name # TIMEOUT after ${limit}s" | tee -a "$LAB_RESULTS"
+	elif [ "$trc" -ne 0 ]; then
 		rc=1
 		grep -q '^not ok ' /tmp/tap ||
 			echo "not ok 1 $name # exited with status $trc" | tee -a "$LAB_RESULTS"
 	fi
 }
 
-for t in /lab/tests/*; do
-	run_tap "$(basename "$t")" "$t"
+for t in /lab/tests/* /lab/debug/*; do
+	[ -x "$t" ] && [ "${t##*/}" != kmemleak.sh ] && run_tap "$t"
 done
-
-# The debug kernel's extra passes (KUnit, fault injection, fuzzer,
-# kmemleak) live in debug.sh; they need debugfs entries Debian's kernel lacks.
-if [ -d /sys/kernel/debug/kunit ] || [ -e /sys/kernel/debug/kmemleak ]; then
-	# shellcheck source=lab/guest/debug.sh
-	. /lab/debug.sh
-fi
+[ -x /lab/debug/kmemleak.sh ] && run_tap /lab/debug/kmemleak.sh
 
 echo "lab-taint $(cat /proc/sys/kernel/tainted)" >>"$LAB_RESULTS"
 exit $rc

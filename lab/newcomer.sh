@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `make newcomer`: what a newcomer on a bare Debian 12 gets. Debootstraps a
+# minimal bookworm (minbase, plus git and make only) under the build
+# directory, clones this checkout's HEAD into it, and there, as root, runs
+# the README's first command, `make run`, then `make deb` and the setup of
+# `make check ROOTFS=debian` (lab/setup.sh packaging). Every package the
+# project forgets to install turns it red.
+#
+# The root filesystem is made fresh each time. It gets its own proc,
+# sysfs, tmpfs and devpts instance, never the host's /dev; every mount is
+# undone on exit and nothing is removed across a mount point.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lab/common.sh
+. "$here/common.sh"
+
+"$here/setup.sh" newcomer
+top=$BUILD/newcomer root=$BUILD/newcomer/root mirror=$(debian_mirror "")
+trap 'umount_all "$top"' EXIT
+safe_rm "$top"
+mkdir -p "$top"
+start=$SECONDS
+
+log "newcomer: debootstrap bookworm (minbase + git, make) from $mirror"
+as_root debootstrap --variant=minbase --include=git,make,ca-certificates \
+	bookworm "$root" "$mirror" >"$top/debootstrap.log" 2>&1 ||
+	{ tail -n 30 "$top/debootstrap.log" >&2; die "newcomer: debootstrap failed"; }
+log "newcomer: bare Debian 12 in $((SECONDS - start)) s"
+# The same sources as this machine's apt, so its mirror serves the newcomer.
+as_root tee "$root/etc/apt/sources.list" >/dev/null <<SOURCES
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb $(debian_mirror security) bookworm-security main
+SOURCES
+as_root git clone -q --no-hardlinks "$TOP_DIR" "$root/src/cmisc"
+
+as_root mount -t proc proc "$root/proc"
+as_root mount -t sysfs sysfs "$root/sys"
+as_root mount -t tmpfs tmpfs "$root/dev/shm" 2>/dev/null ||
+	{ as_root mkdir -p "$root/dev/shm" && as_root mount -t tmpfs tmpfs "$root/dev/shm"; }
+as_root mkdir -p "$root/dev/pts"
+as_root mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
+
+status=0
+for step in "make run" "make deb" "lab/setup.sh packaging"; do
+	t=$SECONDS
+	log "newcomer: $step"
+	if ! as_root chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		TERM=dumb /bin/bash -c "cd /src/cmisc && $step" >"$top/${step// /-}.log" 2>&1; then
+		tail -n 30 "$top/${step// /-}.log" | sed 's/^/  | /' >&2
+		warn "newcomer: '$step' failed on a bare Debian 12 (log: $top/${step// /-}.log)"
+		status=1
+		break
+	fi
+	log "newcomer: $step passed in $((SECONDS - t)) s"
+done
+umount_all "$top"
+if ((status == 0)); then
+	echo "ok 1 newcomer.bare_debian_12_runs_make_run_make_deb_and_debian_setup # $((SECONDS - start)) s"
+	echo "1 passed, 0 failed"
+else
+	echo "not ok 1 newcomer.bare_debian_12_runs_make_run_make_deb_and_debian_setup"
+	echo "0 passed, 1 failed"
+fi
+exit "$status"

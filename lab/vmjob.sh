@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# One VM job on one kernel: the only path by which the lab boots anything.
+# It makes the kernel ready (lab/kernel.sh), builds the modules for it,
+# packs the guest, boots it with a hard timeout (lab/vm.sh), judges the
+# result (lab/verdict.sh) and prints the counts.
+#
+# usage: lab/vmjob.sh JOB KERNEL [TAG [SOURCE_TREE]]
+#   JOB          run | check | shell | bench
+#   KERNEL       a name from lab/kernels/ (or "custom" with KDIR=)
+#   TAG          names the build directory $BUILD/TAG (default: KERNEL)
+#   SOURCE_TREE  where driver/ and examples/hello/ come from (default: this
+#                checkout; lab/detectors.sh passes broken copies)
+#
+# Environment: TESTS (a test pattern), TIMEOUT (seconds for the whole VM),
+# TEST_TIMEOUT (seconds per test program, default 120), ROOTFS=debian (the
+# Debian 12 guest with the packages instead of the busybox initramfs),
+# ARCH, KDIR, LLVM.
+#
+# Prints "KERNEL RELEASE PASSED FAILED" on stdout as its last line; exits
+# non-zero if the job failed. Logs are in $BUILD/TAG/logs.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lab/common.sh
+. "$here/common.sh"
+
+job=${1:?usage: lab/vmjob.sh JOB KERNEL [TAG [SOURCE_TREE]]} kernel=${2:?usage: lab/vmjob.sh JOB KERNEL}
+tag=${3:-$kernel} src=${4:-$TOP_DIR}
+rootfs=${ROOTFS:-busybox}
+out=$BUILD/$tag logdir=$BUILD/$tag/logs
+declare -a phase_names=() phase_secs=()
+
+# phase NAME CMD...: run a step, time it, and name it if it fails.
+phase() {
+	local name=$1 start=$EPOCHREALTIME rc=0
+	shift
+	"$@" || rc=$?
+	phase_names+=("$name")
+	phase_secs+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')")
+	((rc == 0)) || die "$kernel: failed at step: $name (exit $rc)"
+}
+
+print_phases() {
+	local i
+	for i in "${!phase_names[@]}"; do
+		printf '# lab phase %-32s %7s s\n' "${phase_names[$i]}" "${phase_secs[$i]}" >&2
+	done
+}
+
+# shellcheck disable=SC2317 # called through phase()
+resolve() {
+	read -r kdir image release arch < <("$here/kernel.sh" "$kernel") && [[ -n ${arch:-} ]]
+}
+
+# shellcheck disable=SC2317 # called through phase()
+# Build the modules in $out/src, a mirror of symlinks, so that Kbuild never
+# writes into the source tree.
+build_modules() {
+	local d f flags=()
+	for d in driver examples/hello; do
+		mkdir -p "$out/src/$d"
+		# Relink from scratch: a stale link (a removed source, or a generated
+		# *.mod.c left by an in-place build) would be written through by Kbuild.
+		find "$out/src/$d" -maxdepth 1 -type l -delete
+		for f in "$src/$d"/*.[ch] "$src/$d"/Kbuild "$src/$d"/Makefile; do
+			[[ -e $f && $f != *.mod.c ]] && ln -s "$f" "$out/src/$d/"
+		done
+	done
+	ln -sfn "$src/include" "$out/src/include"
+	ln -sfn "$src/VERSION" "$out/src/VERSION"
+	[[ $arch == "$(host_arch)" ]] || flags+=(ARCH="${arch/x86_64/x86}" CROSS_COMPILE="$cross")
+	[[ -n $llvm ]] && flags+=(LLVM=1)
+	# The two module builds are independent: run them side by side.
+	make -s -C "$out/src/driver" KDIR="$kdir" "${flags[@]}" >&2 &
+	local driver_pid=$!
+	make -s -C "$out/src/examples/hello" KDIR="$kdir" "${flags[@]}" >&2 || {
+		wait "$driver_pid" || true
+		return 1
+	}
+	wait "$driver_pid"
+}
+
+# shellcheck disable=SC2317 # called through phase()
+pack_initramfs() {
+	local opts=() kos=("$out/src/driver/cmisc.ko" "$out/src/examples/hello/hello.ko")
+	[[ -e $out/src/driver/cmisc_kunit.ko ]] && kos+=("$out/src/driver/cmisc_kunit.ko")
+	[[ $extras == debug ]] && opts+=(--debug)
+	"$here/initramfs.sh" "${opts[@]}" "$out/initramfs.cpio" "$BUILD/user" "${kos[@]}"
+	initrd=$out/initramfs.cpio
+}
+
+# shellcheck disable=SC2317 # called through phase()
+# The Debian guest: the packages, a Debian 12 root filesystem (cached), and
+# a lab disk with the .debs, the static tests and the guest script.
+pack_debian() {
+	local dir=$out/lab
+	"$here/deb.sh"
+	rootfs_image=$("$here/debian-rootfs.sh" "$release")
+	[[ -f $rootfs_image ]] || die "debian-rootfs.sh answered '$rootfs_image', not an image file"
+	rm -rf "$dir"
+	mkdir -p "$dir/debs" "$dir/bin"
+	cp "$BUILD"/deb/cmisc-dkms_*.deb "$BUILD"/deb/cmisc-tools_*.deb "$dir/debs/"
+	cp -r "$BUILD/user/tests" "$dir/tests"
+	find "$BUILD/user" -maxdepth 1 -type f -perm -u+x -exec cp {} "$dir/bin/" \;
+	cp "$out/src/examples/hello/hello.ko" "$TOP_DIR/VERSION" "$here/guest/debian-check.sh" "$dir/"
+	mkfs.ext4 -q -F -L cmisc-lab -d "$dir" "$out/lab.ext4" "$(($(du -sm "$dir" | cut -f1) + 32))M" >&2
+	initrd=/boot/initrd.img-$release
+}
+
+extras='' llvm=''
+[[ $kernel == custom ]] || kernel_vars "$kernel"
+llvm=${LLVM:-$llvm}
+phase "kernel $kernel" resolve
+arch_vars "$arch"
+phase "module build ($tag)" build_modules
+case $job in
+run) limit=300 ;;
+check) limit=1500 ;;
+bench) limit=900 ;;
+shell) limit=7200 ;;
+*) die "unknown job '$job'" ;;
+esac
+[[ $rootfs == debian ]] && limit=1800
+# The debug kernel's extras (a million fuzzer operations under KASAN) need more.
+[[ $extras == debug && $job == check ]] && limit=2700
+limit=${TIMEOUT:-$limit}
+append="lab_tests=${TESTS:-} lab_test_timeout=${TEST_TIMEOUT:-120}"
+disks=
+if [[ $rootfs == debian ]]; then
+	phase "debian guest ($tag)" pack_debian
+	append="root=/dev/vda rw $append"
+	disks="$rootfs_image $out/lab.ext4"
+else
+	phase "initramfs ($tag)" pack_initramfs
+fi
+
+status=0
+start=$SECONDS
+LAB_MEM=1024
+[[ $rootfs == debian ]] && LAB_MEM=2048
+export LAB_APPEND=$append LAB_DISKS=$disks LAB_MEM
+if [[ $job == shell ]]; then
+	"$here/vm.sh" "$job" "$arch" "$image" "$initrd" "$logdir" "$limit" || status=$?
+else
+	# The console goes to stderr: stdout is for the counts alone.
+	"$here/vm.sh" "$job" "$arch" "$image" "$initrd" "$logdir" "$limit" >&2 || status=$?
+fi
+phase_names+=("vm $job ($tag)") phase_secs+=("$((SECONDS - start)).0")
+print_phases
+[[ $job == shell ]] && exit "$status"
+rc=0
+counts=$("$here/verdict.sh" "$logdir" "$status" "kernel $kernel $release" "$limit") || rc=1
+echo "$kernel $release $counts"
+exit "$rc"
