@@ -35,16 +35,20 @@ help:
 	@sed -n '3,18p' Makefile
 
 # ---------------------------------------------------------------- userspace
-# Static binaries for the initramfs, plus a -m32 build of the ABI tests to
-# exercise the driver's compat_ioctl path. Dynamic host builds of the tools
-# land in $(BUILD)/host.
+# Static binaries for the initramfs, plus a 32-bit build of the ABI tests
+# (named *-m32) to exercise the driver's compat_ioctl path. Dynamic host
+# builds of the tools land in $(BUILD)/host. The lab cross-builds an arm64
+# guest's with USR=$(BUILD)/user-arm64 CC=aarch64-linux-gnu-gcc
+# CC32=arm-linux-gnueabihf-gcc.
 
 CC       ?= gcc
+# The 32-bit build: Debian's cross compiler for the host's 32-bit sibling.
+CC32     ?= $(if $(filter aarch64,$(shell uname -m)),arm-linux-gnueabihf-gcc,i686-linux-gnu-gcc)
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Werror
 override CPPFLAGS += -D_GNU_SOURCE -Iinclude/uapi -Itools -DCMISC_VERSION='"$(VERSION)"'
 KSFT     := $(BUILD)/ksft
-USR      := $(BUILD)/user
+USR      ?= $(BUILD)/user
 LIB_SRC  := tools/lib/cmisc.c
 LIB_HDR  := tools/lib/cmisc.h include/uapi/linux/cmisc.h
 
@@ -58,7 +62,7 @@ BENCH_BIN:= $(patsubst bench/%.c,$(USR)/bench/%,$(wildcard bench/*.c))
 # Debug-kernel-only programs: fault injection and the fuzzer.
 DEBUG_BIN:= $(patsubst tests/debug/%.c,$(USR)/debug/%,$(wildcard tests/debug/*.c))
 
-userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-sample $(TESTS_BIN) $(M32_BIN) $(BENCH_BIN) $(DEBUG_BIN)
+userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-client $(TESTS_BIN) $(M32_BIN) $(BENCH_BIN) $(DEBUG_BIN)
 tools: $(addprefix $(BUILD)/host/,$(TOOLS))
 
 $(USR)/%: tools/%.c $(LIB_SRC) $(LIB_HDR) | $(USR)/.dir
@@ -67,8 +71,16 @@ $(USR)/%: tools/%.c $(LIB_SRC) $(LIB_HDR) | $(USR)/.dir
 $(BUILD)/host/%: tools/%.c $(LIB_SRC) $(LIB_HDR) | $(BUILD)/host/.dir
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC)
 
-$(USR)/rust-misc-sample: tests/clients/rust_misc_sample.c include/uapi/linux/cmisc.h | $(USR)/.dir
-	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -static -o $@ $<
+# Upstream's own C client, from the doc comment of samples/rust/
+# rust_misc_device.rs in Debian unstable's linux-source, compiled as it is
+# (its own warnings are its own): never copied into this repository.
+UPSTREAM_CLIENT := $(BUILD)/upstream/rust_misc_client.c
+$(UPSTREAM_CLIENT):
+	@mkdir -p $(@D)
+	cp "$$(lab/upstream-client.sh)" $@
+
+$(USR)/rust-misc-client: $(UPSTREAM_CLIENT) | $(USR)/.dir
+	$(CC) -O2 -static -o $@ $<
 
 TEST_DEPS := tests/harness.h tests/dev_fixture.h $(LIB_SRC) $(LIB_HDR) $(KSFT)/kselftest_harness.h
 TEST_FLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) -I$(KSFT) -Wno-unused-parameter -pthread -static
@@ -77,7 +89,7 @@ $(USR)/tests/%: tests/%.c $(TEST_DEPS) | $(USR)/tests/.dir
 	$(CC) $(TEST_FLAGS) -o $@ $< $(LIB_SRC)
 
 $(USR)/tests/%-m32: tests/%.c $(TEST_DEPS) | $(USR)/tests/.dir
-	$(CC) -m32 -D_FILE_OFFSET_BITS=64 $(TEST_FLAGS) -o $@ $< $(LIB_SRC)
+	$(CC32) -D_FILE_OFFSET_BITS=64 $(TEST_FLAGS) -o $@ $< $(LIB_SRC)
 
 $(USR)/debug/%: tests/debug/%.c $(TEST_DEPS) | $(USR)/debug/.dir
 	$(CC) $(TEST_FLAGS) -Itests -o $@ $< $(LIB_SRC)

@@ -1,64 +1,80 @@
 #!/usr/bin/env bash
-# Build a lab kernel from Debian's linux-source-6.1 package: tinyconfig plus
-# a config fragment in lab/ (debug.config: KASAN, UBSAN, lockdep, kmemleak,
-# KUnit, fault injection).
+# Build a lab kernel from source, as its description in lab/kernels/ says:
+# tinyconfig, then lab/base.config, then the kernel's own fragment
+# (config=), every line of which must survive olddefconfig. The source is
+# Debian's linux-source-6.1 on this host, or, for a kernel with
+# buildroot=SUITE, the newest linux-source of that suite's build root
+# (lab/buildroot.sh), where the whole build then runs (with LLVM=1 if the
+# description says llvm=1).
 #
-# usage: lab/build-kernel.sh FRAGMENT [--cached]   (e.g. debug.config)
+# usage: lab/build-kernel.sh NAME [--cached]
 # With --cached, only answer (or fail) from the cache; never build.
-# The tree is cached under $BUILD/<fragment>-kernel/<key>, where <key>
-# hashes the fragment and the source tarball, so an unchanged config never
-# rebuilds. Prints the path of the built tree (usable as KDIR) on stdout.
+# The tree is cached under $BUILD/kernels/build-NAME/<key>; <key> hashes
+# the fragments (comments aside), the source tarball and the flags, so an
+# unchanged kernel never rebuilds. Prints the tree (usable as KDIR).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-tarball=/usr/src/linux-source-6.1.tar.xz
-name=${1:?usage: lab/build-kernel.sh FRAGMENT}
-fragment="$here/$name"
-[[ -r $fragment ]] || die "no config fragment $fragment"
+name=${1:?usage: lab/build-kernel.sh NAME [--cached]}
+only_cached=${2:-}
+kernel_vars "$name"
+[[ $get == build ]] || die "kernel $name is not built from source (get=$get)"
+fragments=("$here/base.config" "$here/$config")
+flags=()
+[[ -n $llvm ]] && flags+=(LLVM=1)
+run=()
+if [[ -n $buildroot ]]; then
+	broot=$("$here/buildroot.sh" "$buildroot")
+	tarball=$(printf '%s\n' "$broot"/usr/src/linux-source-*.tar.xz | sort -V | tail -n 1)
+	run=("$here/buildroot.sh" "$buildroot" run)
+else
+	tarball=/usr/src/linux-source-6.1.tar.xz
+fi
 [[ -r $tarball ]] || die "missing $tarball (run lab/setup.sh)"
+src=$(basename "$tarball" .tar.xz)
 
-# Comments do not change the kernel: they are not part of the key.
-key=$( { grep -v '^#' "$fragment"; stat -c '%s %Y' "$tarball"; } | sha256sum | cut -c1-16)
-top="$BUILD/${name%.config}-kernel"
-tree="$top/$key/linux-source-6.1"
-stamp="$top/$key/.built"
+key=$( { grep -hv '^#' "${fragments[@]}"; stat -c '%s %Y' "$tarball"; echo "$src ${flags[*]}"; } |
+	sha256sum | cut -c1-16)
+top=$BUILD/kernels/build-$name
+tree=$top/$key/$src
+stamp=$top/$key/.built
 
 if [[ -e $stamp ]]; then
-	log "${name%.config} kernel: cached ($key)"
+	log "$name kernel: $src, cached ($key)"
 	echo "$tree"
 	exit 0
 fi
-[[ ${2:-} != --cached ]] || exit 1
+[[ $only_cached != --cached ]] || exit 1
 
-# Only one cached tree is kept: an old one is 3 GB of objects nobody uses.
+# Only one cached tree is kept: an old one is gigabytes nobody uses.
 rm -rf "$top"
 mkdir -p "$top/$key"
 start=$SECONDS
-log "${name%.config} kernel: extracting $tarball"
+log "$name kernel: extracting $src"
 tar -C "$top/$key" -xJf "$tarball"
 
-log "${name%.config} kernel: configuring (tinyconfig + lab/$name)"
-make -s -C "$tree" tinyconfig >&2
-"$tree/scripts/kconfig/merge_config.sh" -m -O "$tree" "$tree/.config" "$fragment" >&2
-make -s -C "$tree" olddefconfig >&2
+log "$name kernel: configuring (tinyconfig + lab/base.config + lab/$config)"
+"${run[@]}" make -s -C "$tree" "${flags[@]}" tinyconfig >&2
+"${run[@]}" "$tree/scripts/kconfig/merge_config.sh" -m -O "$tree" "$tree/.config" "${fragments[@]}" >&2
+"${run[@]}" make -s -C "$tree" "${flags[@]}" olddefconfig >&2
 
 # A symbol whose dependencies are unmet is dropped silently by olddefconfig;
-# fail loudly instead, or the "debug" kernel may quietly lack its detectors.
+# fail loudly instead, or a kernel may quietly lack what its tests need.
 missing=0
 while IFS= read -r line; do
 	[[ $line =~ ^CONFIG_ ]] || continue
 	if ! grep -qxF "$line" "$tree/.config"; then
-		warn "${name%.config} kernel: '$line' did not survive olddefconfig"
+		warn "$name kernel: '$line' did not survive olddefconfig"
 		missing=1
 	fi
-done <"$fragment"
-((missing == 0)) || die "${name%.config} kernel: config fragment not fully applied"
+done < <(cat "${fragments[@]}")
+((missing == 0)) || die "$name kernel: config fragment not fully applied"
 
-log "${name%.config} kernel: building bzImage and modules_prepare with -j$(nproc)"
-make -s -C "$tree" -j"$(nproc)" bzImage modules_prepare >&2
+log "$name kernel: building the image and the modules with -j$(nproc)"
+"${run[@]}" make -s -C "$tree" "${flags[@]}" -j"$(nproc)" all >&2
 touch "$stamp"
-log "${name%.config} kernel: built in $((SECONDS - start)) s"
+log "$name kernel: built in $((SECONDS - start)) s"
 echo "$tree"

@@ -36,7 +36,8 @@ host_arch() {
 #   console       the guest's console device
 #   cross         CROSS_COMPILE for building on another host ('' if native)
 #   kimage        the boot image in a built tree
-#   cc            the C compiler for the static userspace
+#   cc, cc32      the C compilers for the static userspace and its 32-bit
+#                 (compat) build
 # shellcheck disable=SC2034 # the variables are the result
 arch_vars() {
 	case $1 in
@@ -52,8 +53,11 @@ arch_vars() {
 		;;
 	*) die "unknown architecture '$1' (x86_64 or arm64)" ;;
 	esac
-	[[ $1 == "$(host_arch)" ]] && cross=
-	cc=${cross}gcc
+	[[ $1 != "$(host_arch)" ]] || cross=
+	# The 32-bit builds use Debian's cross compilers, not gcc-multilib,
+	# which conflicts with every cross compiler Debian 12 has.
+	cc=${cross}gcc cc32=i686-linux-gnu-gcc
+	[[ $1 != arm64 ]] || cc32=arm-linux-gnueabihf-gcc
 }
 
 # The newest Debian kernel headers installed on this host for a Debian
@@ -84,12 +88,13 @@ debian_mirror() {
 }
 
 # kernel_vars NAME: load lab/kernels/NAME, the description of one kernel.
-# Sets get, arch, suite, config, llvm, extras and about (see lab/kernels/README).
+# Sets get, arch, suite, config, llvm, buildroot, newer_than, extras, about and check
+# (see lab/kernels/README).
 # shellcheck disable=SC2034 # the variables are the result
 kernel_vars() {
 	local file=$LAB_DIR/kernels/$1
 	[[ -r $file && $1 != README ]] || die "no kernel '$1' (see: make kernels)"
-	get='' arch=x86_64 suite='' config='' llvm='' extras='' about='' check=
+	get='' arch=x86_64 suite='' config='' llvm='' extras='' about='' check='' buildroot='' newer_than=''
 	# shellcheck source=/dev/null
 	. "$file"
 }
@@ -108,4 +113,28 @@ safe_rm() {
 	[[ -e $1 ]] || return 0
 	umount_all "$1"
 	as_root rm -rf --one-file-system "$1"
+}
+
+# private_apt SUITE DEB_ARCH DIR: an apt of our own for one Debian suite and
+# architecture, with its state under DIR but the host's configuration
+# (proxy included) and Debian's archive key; the mirror is the machine's.
+# Sets apt_opts for apt-get/apt-cache and runs "apt-get update"; fails if
+# the archive cannot be reached (the callers fall back to their caches).
+private_apt() {
+	local suite=$1 arch=$2 dir=$3 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	apt_opts=(
+		-o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
+		-o "Dir::State::Status=$dir/status" -o Debug::NoLocking=1
+		-o APT::Sandbox::User=root -o "APT::Architecture=$arch"
+		-o "APT::Architectures::=$arch" -o "APT::Architectures::=$(dpkg --print-architecture)" -q
+	)
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	touch "$dir/status"
+	echo "deb [signed-by=$keyring] $(debian_mirror "") $suite main" >"$dir/sources.list"
+	if [[ $suite == bookworm ]]; then
+		# Debian 12's kernel is updated through its security suite.
+		echo "deb [signed-by=$keyring] $(debian_mirror security) bookworm-security main" >>"$dir/sources.list"
+	fi
+	apt-get "${apt_opts[@]}" update >"$dir/update.log" 2>&1
 }

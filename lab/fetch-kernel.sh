@@ -19,13 +19,6 @@ suite=${1:?usage: lab/fetch-kernel.sh SUITE DEB_ARCH} arch=${2:?usage: lab/fetch
 host=$(dpkg --print-architecture)
 top=$BUILD/kernels/$suite-$arch
 apt_dir=$top/apt
-apt_opts=(
-	-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-	-o "Dir::State::Status=$apt_dir/status" -o Debug::NoLocking=1
-	-o APT::Sandbox::User=root -o "APT::Architecture=$arch"
-	-o "APT::Architectures::=$arch" -o "APT::Architectures::=$host" -q
-)
 
 # The release linux-image-<arch> points at, e.g. 6.12.95+deb12-amd64.
 newest_release() {
@@ -43,12 +36,8 @@ header_deps() {
 		done
 }
 
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-touch "$apt_dir/status"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror "") $suite main" \
-	>"$apt_dir/sources.list"
 krel=
-if apt-get "${apt_opts[@]}" update >"$apt_dir/update.log" 2>&1; then
+if private_apt "$suite" "$arch" "$apt_dir"; then
 	krel=$(newest_release)
 	[[ -n $krel ]] || die "fetch kernel: no linux-headers-$arch in $suite"
 else
@@ -62,12 +51,18 @@ root=$top/$krel
 kdir=$root/usr/src/linux-headers-$krel
 if [[ -e $root/.done ]]; then
 	log "fetch kernel: $suite $krel (cached)"
-	echo "$kdir $root/boot/vmlinuz-$krel $krel"
+	echo "$kdir $root/vmlinuz $krel"
 	exit 0
 fi
 
 start=$SECONDS
-mapfile -t pkgs < <(echo "linux-image-$krel:$arch"; echo "linux-headers-$krel:$arch"; header_deps "$krel")
+# Newer kernels split the image package: the vmlinuz is in linux-binary-*.
+image_deps() {
+	apt-cache "${apt_opts[@]}" depends "linux-image-$1:$arch" 2>/dev/null |
+		sed -n "s/^ *Depends: \(linux-binary-[^ :]*\).*/\1:$arch/p"
+}
+mapfile -t pkgs < <(echo "linux-image-$krel:$arch"; image_deps "$krel"
+	echo "linux-headers-$krel:$arch"; header_deps "$krel")
 log "fetch kernel: fetching ${pkgs[*]} from $suite"
 rm -rf "$root" "$top/debs"
 mkdir -p "$top/debs"
@@ -86,8 +81,11 @@ find "$root/usr/src" -maxdepth 2 -type l -lname '/usr/lib/linux-kbuild-*' -print
 	while IFS= read -r -d '' link; do
 		ln -sfn "$root$(readlink "$link")" "$link"
 	done
-image=$root/boot/vmlinuz-$krel
-[[ -r $image && -e $kdir/Module.symvers ]] || die "fetch kernel: $krel unpacked incompletely"
+# The image is in /boot, or (newer packages) in /usr/lib/modules/<release>.
+for image in "$root/boot/vmlinuz-$krel" "$root/usr/lib/modules/$krel/vmlinuz"; do
+	[[ -r $image ]] && ln -sfn "${image#"$root/"}" "$root/vmlinuz" && break
+done
+[[ -r $root/vmlinuz && -e $kdir/Module.symvers ]] || die "fetch kernel: $krel unpacked incompletely"
 touch "$root/.done"
 log "fetch kernel: $suite $krel unpacked in $((SECONDS - start)) s"
-echo "$kdir $image $krel"
+echo "$kdir $root/vmlinuz $krel"

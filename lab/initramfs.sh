@@ -2,11 +2,13 @@
 # Pack the lab's busybox initramfs (uncompressed newc cpio: the fastest to
 # unpack under TCG).
 #
-# usage: lab/initramfs.sh [--debug] [--busybox PATH] [--lab-module KO]...
-#                         OUT.cpio BINDIR MODULE.ko...
+# usage: lab/initramfs.sh [--debug] [--upstream DIR] [--busybox PATH]
+#                         [--lab-module KO]... OUT.cpio BINDIR MODULE.ko...
 #   BINDIR holds the static userspace: tools in BINDIR/, tests in
 #   BINDIR/tests/, benchmarks in BINDIR/bench/, the debug kernel's programs
 #   in BINDIR/debug/ (packed, with lab/guest/debug/, only with --debug).
+#   --upstream: upstream's Rust sample modules (*.ko in DIR) go to
+#   /lib/modules/upstream, and lab/guest/upstream/ to /lab/upstream.
 #   --busybox: a static busybox for the guest's architecture (default the
 #   host's, from busybox-static). --lab-module: a driver the guest's
 #   channels need, loaded by init (lab_modules=).
@@ -16,10 +18,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-debug='' busybox=/bin/busybox lab_modules=()
+debug='' upstream='' busybox=/bin/busybox lab_modules=()
 while [[ ${1:-} == --* ]]; do
 	case $1 in
 	--debug) debug=1 ;;
+	--upstream) upstream=$2 && shift ;;
 	--busybox) busybox=$2 && shift ;;
 	--lab-module) lab_modules+=("$2") && shift ;;
 	*) die "initramfs: unknown option $1" ;;
@@ -45,6 +48,12 @@ for sub in tests bench; do
 		cp -r "$bindir/$sub" "$root/lab/$sub"
 	fi
 done
+if [[ -n $upstream ]]; then
+	mkdir -p "$root/lib/modules/upstream" "$root/lab/upstream"
+	cp "$upstream"/*.ko "$root/lib/modules/upstream/"
+	cp "$here"/guest/upstream/*.sh "$root/lab/upstream/"
+	cp "$TOP_DIR/tests/upstream-differences.txt" "$root/lab/"
+fi
 if [[ -n $debug ]]; then
 	mkdir -p "$root/lab/debug"
 	cp "$bindir"/debug/* "$here"/guest/debug/*.sh "$here"/guest/debug/*.timeout "$root/lab/debug/"

@@ -44,7 +44,7 @@ resolve() {
 			rel=$(find "$top" -mindepth 2 -maxdepth 2 -name .done -printf '%h\n' 2>/dev/null |
 				xargs -r -n1 basename | sort -V | tail -n 1)
 			[[ -n $rel ]] || return 1
-			echo "$top/$rel/usr/src/linux-headers-$rel $top/$rel/boot/vmlinuz-$rel $rel $arch"
+			echo "$top/$rel/usr/src/linux-headers-$rel $top/$rel/vmlinuz $rel $arch"
 			return
 		fi
 		"$here/fetch-kernel.sh" "$suite" "$deb_arch" | {
@@ -53,7 +53,7 @@ resolve() {
 		}
 		;;
 	build)
-		kdir=$("$here/build-kernel.sh" "$config" ${only_cached:+"$only_cached"}) || return 1
+		kdir=$("$here/build-kernel.sh" "$name" ${only_cached:+"$only_cached"}) || return 1
 		echo "$kdir $kdir/$kimage $(cat "$kdir/include/config/kernel.release") $arch"
 		;;
 	*) die "kernel $name: unknown get=$get" ;;

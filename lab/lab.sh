@@ -63,7 +63,7 @@ if [[ ${ROOTFS:-busybox} == debian ]]; then
 	export KERNEL=distro
 fi
 
-passed=0 failed=0 rc=0 summary=()
+passed=0 failed=0 rc=0 summary=() upstream=()
 for kernel in $(kernels); do
 	tag=$kernel
 	[[ ${ROOTFS:-busybox} == debian ]] && tag=debian
@@ -73,6 +73,10 @@ for kernel in $(kernels); do
 	fi
 	result=$("$here/vmjob.sh" "$job" "$kernel" "$tag" | tail -n 1) || rc=1
 	read -r name release p f <<<"$result"
+	if [[ ${p:-} == skip ]]; then
+		summary+=("kernel $name $release: skipped, ${result#* skip }")
+		continue
+	fi
 	if [[ -z ${f:-} ]]; then
 		# The job stopped before it could count: one failure, named.
 		name=$kernel release='?' p=0 f=1
@@ -94,12 +98,21 @@ for kernel in $(kernels); do
 	check)
 		summary+=("kernel $name $release: $p passed, $f failed")
 		passed=$((passed + p)) failed=$((failed + f))
+		if grep -q '^extras=upstream' "$here/kernels/$kernel" 2>/dev/null; then
+			# The same suite against upstream's Rust driver on this kernel.
+			e=0
+			result=$("$here/vmjob.sh" upstream "$kernel" "$tag-upstream" | tail -n 1) || rc=1
+			read -r name release p e f <<<"$result"
+			[[ -n ${f:-} ]] || p=0 e=0 f=1
+			upstream+=("upstream rust_misc_device on $kernel $release: $p passed, $e expected differences, $f failed")
+			passed=$((passed + p)) failed=$((failed + f))
+		fi
 		;;
 	esac
 done
 
 if [[ $job == check ]]; then
-	printf '%s\n' "${summary[@]}"
+	printf '%s\n' "${summary[@]}" "${upstream[@]}"
 	((failed == 0)) || rc=1
 	echo "$passed passed, $failed failed"
 fi

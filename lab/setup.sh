@@ -9,7 +9,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-# usage: lab/setup.sh [packaging|newcomer]
+# usage: lab/setup.sh [packaging|newcomer|cross-arm64|cross-x86_64]
 # With "packaging", also what DKMS, the Debian packages and the Debian
 # guest need (make deb, make check ROOTFS=debian); with "newcomer", what
 # make newcomer needs to make a bare Debian 12 (debootstrap, git).
@@ -17,8 +17,9 @@ packages=(
 	# the VM and the kernel it boots
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64
 	busybox-static cpio kmod
-	# building the module and the static userspace (and its 32-bit build)
-	gcc make libc6-dev gcc-multilib
+	# building the module and the static userspace, and its 32-bit build
+	# (a cross compiler: gcc-multilib conflicts with every Debian cross gcc)
+	gcc make libc6-dev gcc-i686-linux-gnu libc6-dev-i386-cross
 	# the debug kernel, checkpatch and the kselftest harness
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils
 	# the backports kernel: pahole for its modules' BTF, the archive key
@@ -32,6 +33,15 @@ packaging)
 	packages+=(build-essential dkms dh-dkms debhelper dpkg-dev fakeroot lintian adduser debootstrap e2fsprogs)
 	;;
 newcomer) packages+=(debootstrap git) ;;
+cross-arm64)
+	# An arm64 guest on another host: the emulator and the cross compilers
+	# for its module and its static userspace (and that one's 32-bit build).
+	packages+=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+		gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
+	;;
+cross-x86_64)
+	packages+=(qemu-system-x86 gcc-x86-64-linux-gnu libc6-dev-amd64-cross)
+	;;
 esac
 
 missing=()

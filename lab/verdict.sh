@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Judge one VM run from its logs and print "PASSED FAILED" test counts.
 #
-# usage: lab/verdict.sh LOGDIR [VM_STATUS] [LABEL] [TIMEOUT]
+# usage: lab/verdict.sh LOGDIR [VM_STATUS] [LABEL] [TIMEOUT] [EXPECTED]
 #
 # Counts the TAP lines the guest sent on its results channel, then adds a
 # failure for each of: a VM that timed out or reported no status, a test
@@ -9,9 +9,14 @@
 # UBSAN, kmemleak, hung task) in the console or the full dmesg, and any
 # taint other than O (out-of-tree), E (unsigned) and N (KUnit ran).
 # Exits non-zero if anything failed.
+#
+# With EXPECTED (a file of "<program>.<fixture>.<test> reason" lines, as
+# tests/upstream-differences.txt), a listed test that fails is an expected
+# difference, and a listed test that passes is a failure (the list must stay
+# true); it then prints "PASSED EXPECTED FAILED".
 set -euo pipefail
 
-logdir=$1 status=${2:-0} label=${3:-vm} limit=${4:-?}
+logdir=$1 status=${2:-0} label=${3:-vm} limit=${4:-?} expected_list=${5:-}
 results=$logdir/results.log
 passed=0 failed=0
 
@@ -20,7 +25,30 @@ fail() {
 	failed=$((failed + 1))
 }
 
-if [[ -r $results ]]; then
+expected=0
+if [[ -r $results && -n $expected_list ]]; then
+	# Name each result "<program>.<test>" from the "# lab: <program>" line
+	# before it, then hold it against the list.
+	read -r passed expected failed < <(tr -d '\r' <"$results" | awk -v list="$expected_list" -v label="$label" '
+		BEGIN { while ((getline line < list) > 0) if (line !~ /^#/ && line ~ /[^ ]/) {
+			split(line, f, " "); want[f[1]] = 1; if (line ~ /\[oops\]/) notrun[f[1]] = 1 } }
+		/^# lab: / && !/ took / { prog = $3; next }
+		/^(not )?ok [0-9]+ / {
+			ok = ($1 == "ok"); name = ok ? $3 : $4; full = prog "." name
+			if (full in want) {
+				seen[full] = 1
+				if (ok) { f++; printf "[verdict] %s: %s passes, but tests/upstream-differences.txt lists it\n", label, full > "/dev/stderr" }
+				else e++
+			} else if (ok) p++
+			else { f++; printf "[verdict] %s: not ok %s\n", label, full > "/dev/stderr" }
+		}
+		END {
+			# Tests the guest did not run on purpose count as expected
+			# differences; one that ran anyway is a failure.
+			for (n in notrun) if (n in seen) { f++; printf "[verdict] %s: %s ran, but it is marked [oops]\n", label, n > "/dev/stderr" } else e++
+			printf "%d %d %d\n", p, e, f
+		}')
+elif [[ -r $results ]]; then
 	passed=$(grep -E '^ok [0-9]+ ' "$results" | grep -v -c '# SKIP' || true)
 	failed=$(grep -c -E '^not ok [0-9]+ ' "$results" || true)
 	skipped=$(grep -E '^ok [0-9]+ ' "$results" | grep -c '# SKIP' || true)
@@ -58,5 +86,9 @@ if [[ -n $taint ]] && ((taint & ~allowed)); then
 	fail "kernel tainted: $taint (allowed: O, E, N)"
 fi
 
-echo "$passed $failed"
+if [[ -n $expected_list ]]; then
+	echo "$passed $expected $failed"
+else
+	echo "$passed $failed"
+fi
 ((failed == 0))

@@ -5,7 +5,9 @@
 # result (lab/verdict.sh) and prints the counts.
 #
 # usage: lab/vmjob.sh JOB KERNEL [TAG [SOURCE_TREE]]
-#   JOB          run | check | shell | bench
+#   JOB          run | check | shell | bench, or upstream: the check suite
+#                against upstream's rust_misc_device.ko instead of cmisc,
+#                judged against tests/upstream-differences.txt
 #   KERNEL       a name from lab/kernels/ (or "custom" with KDIR=)
 #   TAG          names the build directory $BUILD/TAG (default: KERNEL)
 #   SOURCE_TREE  where driver/ and examples/hello/ come from (default: this
@@ -16,7 +18,9 @@
 # Debian 12 guest with the packages instead of the busybox initramfs),
 # ARCH, KDIR, LLVM.
 #
-# Prints "KERNEL RELEASE PASSED FAILED" on stdout as its last line; exits
+# Prints "KERNEL RELEASE PASSED FAILED" on stdout as its last line
+# ("KERNEL RELEASE PASSED EXPECTED FAILED" for upstream, and "KERNEL
+# RELEASE skip REASON" for a kernel skipped by its newer_than); exits
 # non-zero if the job failed. Logs are in $BUILD/TAG/logs.
 set -euo pipefail
 
@@ -70,6 +74,14 @@ build_modules() {
 	ln -sfn "$src/VERSION" "$out/src/VERSION"
 	[[ $arch == "$(host_arch)" ]] || flags+=(ARCH="${arch/x86_64/x86}" CROSS_COMPILE="$cross")
 	[[ -n $llvm ]] && flags+=(LLVM=1)
+	if [[ -n $buildroot ]]; then
+		# One command in the build root at a time: both modules in one go.
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		"$here/buildroot.sh" "$buildroot" run bash -c 'make -s -C "$1" "${@:3}" &&
+			make -s -C "$2" "${@:3}"' bash "$out/src/driver" "$out/src/examples/hello" \
+			KDIR="$kdir" "${flags[@]}" >&2
+		return
+	fi
 	# The two module builds are independent: run them side by side.
 	make -s -C "$out/src/driver" KDIR="$kdir" "${flags[@]}" >&2 &
 	local driver_pid=$!
@@ -81,11 +93,44 @@ build_modules() {
 }
 
 # shellcheck disable=SC2317 # called through phase()
+# Another architecture's guest: its static userspace, Debian's busybox for
+# it, and the virtio console drivers its channels need (arm64).
+foreign_guest() {
+	local kroot m f
+	"$here/setup.sh" "cross-$arch" >&2
+	usr=$BUILD/user-$arch
+	make -s -C "$TOP_DIR" userspace USR="$usr" CC="$cc" CC32="$cc32" >&2
+	busybox=$("$here/fetch-deb.sh" bookworm "$deb_arch" busybox-static)/bin/busybox
+	guest_opts=(--busybox "$busybox")
+	[[ $arch == arm64 ]] || return 0
+	# The kernel's own modules: of the fetched package, or of the host.
+	kroot=${kdir%/usr/src/*}
+	mkdir -p "$out/lab-modules"
+	for m in virtio/virtio_mmio char/virtio_console; do
+		f=$(find "$kroot/lib/modules/$release" "$kroot/usr/lib/modules/$release" -path "*/kernel/drivers/$m.ko*" 2>/dev/null | head -n 1)
+		[[ -n $f ]] || die "no $m module for $release"
+		case $f in
+		*.xz) xz -dc "$f" >"$out/lab-modules/$(basename "$m").ko" ;;
+		*.zst) zstd -qdc "$f" >"$out/lab-modules/$(basename "$m").ko" ;;
+		*) cp "$f" "$out/lab-modules/$(basename "$m").ko" ;;
+		esac
+		guest_opts+=(--lab-module "$out/lab-modules/$(basename "$m").ko")
+	done
+	append+=" lab_modules=virtio_mmio,virtio_console"
+}
+
+# shellcheck disable=SC2317 # called through phase()
 pack_initramfs() {
-	local opts=() kos=("$out/src/driver/cmisc.ko" "$out/src/examples/hello/hello.ko")
+	local opts=("${guest_opts[@]}") kos=("$out/src/driver/cmisc.ko" "$out/src/examples/hello/hello.ko")
 	[[ -e $out/src/driver/cmisc_kunit.ko ]] && kos+=("$out/src/driver/cmisc_kunit.ko")
 	[[ $extras == debug ]] && opts+=(--debug)
-	"$here/initramfs.sh" "${opts[@]}" "$out/initramfs.cpio" "$BUILD/user" "${kos[@]}"
+	if [[ $extras == upstream ]]; then
+		# Upstream's Rust samples, as this kernel built them.
+		rm -rf "$out/upstream" && mkdir -p "$out/upstream"
+		cp "$kdir"/samples/rust/rust_minimal.ko "$kdir"/samples/rust/rust_misc_device.ko "$out/upstream/"
+		opts+=(--upstream "$out/upstream")
+	fi
+	"$here/initramfs.sh" "${opts[@]}" "$out/initramfs.cpio" "$usr" "${kos[@]}"
 	initrd=$out/initramfs.cpio
 }
 
@@ -107,15 +152,25 @@ pack_debian() {
 	initrd=/boot/initrd.img-$release
 }
 
-extras='' llvm=''
+extras='' llvm='' buildroot='' newer_than=''
 [[ $kernel == custom ]] || kernel_vars "$kernel"
 llvm=${LLVM:-$llvm}
 phase "kernel $kernel" resolve
 arch_vars "$arch"
+if [[ -n $newer_than ]]; then
+	other=$("$here/kernel.sh" "$newer_than" | cut -d' ' -f3)
+	if ! dpkg --compare-versions "$release" gt "$other"; then
+		log "$kernel: $release is not newer than $newer_than's $other: skipped"
+		echo "$kernel $release skip not newer than $newer_than's $other"
+		exit 0
+	fi
+fi
+usr=$BUILD/user guest_opts=() append=''
+[[ $arch == "$(host_arch)" ]] || phase "userspace and busybox ($arch)" foreign_guest
 phase "module build ($tag)" build_modules
 case $job in
 run) limit=300 ;;
-check) limit=1500 ;;
+check | upstream) limit=1500 ;;
 bench) limit=900 ;;
 shell) limit=7200 ;;
 *) die "unknown job '$job'" ;;
@@ -124,8 +179,14 @@ esac
 # The debug kernel's extras (a million fuzzer operations under KASAN) need more.
 [[ $extras == debug && $job == check ]] && limit=2700
 limit=${TIMEOUT:-$limit}
-append="lab_tests=${TESTS:-} lab_test_timeout=${TEST_TIMEOUT:-120}"
-disks=
+append+=" lab_tests=${TESTS:-} lab_test_timeout=${TEST_TIMEOUT:-120}"
+vm_job=$job expected=''
+if [[ $job == upstream ]]; then
+	[[ $extras == upstream ]] || die "kernel $kernel has no upstream driver (extras=upstream)"
+	vm_job=check expected=$TOP_DIR/tests/upstream-differences.txt
+	append+=" lab_driver=upstream"
+fi
+disks=''
 if [[ $rootfs == debian ]]; then
 	phase "debian guest ($tag)" pack_debian
 	append="root=/dev/vda rw $append"
@@ -140,15 +201,15 @@ LAB_MEM=1024
 [[ $rootfs == debian ]] && LAB_MEM=2048
 export LAB_APPEND=$append LAB_DISKS=$disks LAB_MEM
 if [[ $job == shell ]]; then
-	"$here/vm.sh" "$job" "$arch" "$image" "$initrd" "$logdir" "$limit" || status=$?
+	"$here/vm.sh" "$vm_job" "$arch" "$image" "$initrd" "$logdir" "$limit" || status=$?
 else
 	# The console goes to stderr: stdout is for the counts alone.
-	"$here/vm.sh" "$job" "$arch" "$image" "$initrd" "$logdir" "$limit" >&2 || status=$?
+	"$here/vm.sh" "$vm_job" "$arch" "$image" "$initrd" "$logdir" "$limit" >&2 || status=$?
 fi
 phase_names+=("vm $job ($tag)") phase_secs+=("$((SECONDS - start)).0")
 print_phases
 [[ $job == shell ]] && exit "$status"
 rc=0
-counts=$("$here/verdict.sh" "$logdir" "$status" "kernel $kernel $release" "$limit") || rc=1
+counts=$("$here/verdict.sh" "$logdir" "$status" "kernel $kernel $release" "$limit" "$expected") || rc=1
 echo "$kernel $release $counts"
 exit "$rc"

@@ -77,6 +77,23 @@ TEST_F(dev, writev_of_nothing_leaves_the_buffer)
 	EXPECT_EQ(0, memcmp("abc", out, 3));
 }
 
+/*
+ * write(fd, p, 0) empties the buffer, but the VFS stores the rewound
+ * position only after a write of at least one byte (upstream's driver too):
+ * the position stays, now past the end, and a read there returns 0.
+ */
+TEST_F(dev, empty_write_empties_the_buffer_and_keeps_the_position)
+{
+	char out[4];
+
+	ASSERT_EQ(6, write(self->fd, "abcdef", 6));
+	ASSERT_EQ(4, lseek(self->fd, 4, SEEK_SET));
+	ASSERT_EQ(0, write(self->fd, "xyz", 0));
+	EXPECT_EQ(4, lseek(self->fd, 0, SEEK_CUR));
+	EXPECT_EQ(0, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_END));
+}
+
 TEST_F(dev, writev_with_a_bad_segment_is_efault_and_keeps_buffer)
 {
 	char *page = page_before_hole();

@@ -213,7 +213,7 @@ TEST_F(limits, sysfs_attributes_are_read_only)
 TEST_F(limits, max_total_over_one_gib_refuses_to_load)
 {
 	EXPECT_EQ(-EINVAL, cmisc_reload("max_total=1073741825"));
-	EXPECT_FALSE(module_loaded("cmisc"));
+	EXPECT_FALSE(module_loaded(cmisc_module()));
 	EXPECT_EQ(0, cmisc_reload("max_total=1073741824"));
 	EXPECT_EQ(1073741824, cmisc_param("max_total"));
 }

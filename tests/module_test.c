@@ -174,21 +174,21 @@ TEST_F(mod, bad_parameters_refuse_to_load)
 	};
 	size_t i;
 
-	ASSERT_EQ(0, module_unload("cmisc"));
+	ASSERT_EQ(0, module_unload(cmisc_module()));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		EXPECT_EQ(-EINVAL, module_load(cmisc_ko(), bad[i])) TH_LOG("%s", bad[i]);
-		EXPECT_FALSE(module_loaded("cmisc")) TH_LOG("%s", bad[i]);
+		EXPECT_FALSE(module_loaded(cmisc_module())) TH_LOG("%s", bad[i]);
 	}
 }
 
 /* Each refusal below is -EINVAL from finit_module, and nothing is left loaded. */
 static void expect_refused(struct __test_metadata *_metadata, const char *params)
 {
-	int ret = module_unload("cmisc");
+	int ret = module_unload(cmisc_module());
 
 	ASSERT_TRUE(ret == 0 || ret == -ENOENT) TH_LOG("unload: %d", ret);
 	EXPECT_EQ(-EINVAL, module_load(cmisc_ko(), params)) TH_LOG("%s", params);
-	EXPECT_FALSE(module_loaded("cmisc")) TH_LOG("%s", params);
+	EXPECT_FALSE(module_loaded(cmisc_module())) TH_LOG("%s", params);
 }
 
 /* The misc core reads mode 0 as "unset" and would give 0600. */
@@ -260,14 +260,14 @@ TEST_F(mod, rmmod_with_open_file_is_refused)
 
 	ASSERT_LE(0, fd);
 	/* .owner = THIS_MODULE pins the module while a file is open. */
-	EXPECT_EQ(-EWOULDBLOCK, module_unload("cmisc"));
-	EXPECT_TRUE(module_loaded("cmisc"));
+	EXPECT_EQ(-EWOULDBLOCK, module_unload(cmisc_module()));
+	EXPECT_TRUE(module_loaded(cmisc_module()));
 	EXPECT_EQ(CMISC_HELLO_VALUE, ioctl(fd, CMISC_IOC_HELLO, 0));
 	fd2 = dup(fd);
 	close(fd);
-	EXPECT_EQ(-EWOULDBLOCK, module_unload("cmisc"));
+	EXPECT_EQ(-EWOULDBLOCK, module_unload(cmisc_module()));
 	close(fd2);
-	EXPECT_EQ(0, module_unload("cmisc"));
+	EXPECT_EQ(0, module_unload(cmisc_module()));
 	EXPECT_EQ(-1, access(DEV, F_OK));
 }
 
@@ -277,7 +277,7 @@ TEST_F(mod, rmmod_with_open_file_then_reload_is_clean)
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(5, write(fd, "alive", 5));
-	EXPECT_EQ(-EWOULDBLOCK, module_unload("cmisc"));
+	EXPECT_EQ(-EWOULDBLOCK, module_unload(cmisc_module()));
 	close(fd);
 	EXPECT_EQ(0, cmisc_reload(""));
 	EXPECT_EQ(0, try_open(DEV));
@@ -289,7 +289,7 @@ TEST_F(mod, load_unload_100_rounds)
 	int round, fd;
 	int32_t v;
 
-	ASSERT_EQ(0, module_unload("cmisc"));
+	ASSERT_EQ(0, module_unload(cmisc_module()));
 	for (round = 0; round < 100; round++) {
 		ASSERT_EQ(0, module_load(cmisc_ko(), "")) TH_LOG("round %d", round);
 		fd = open(DEV, O_RDWR);
@@ -300,7 +300,7 @@ TEST_F(mod, load_unload_100_rounds)
 		ASSERT_EQ(round, v);
 		ASSERT_EQ(3, write(fd, "abc", 3));
 		close(fd);
-		ASSERT_EQ(0, module_unload("cmisc")) TH_LOG("round %d", round);
+		ASSERT_EQ(0, module_unload(cmisc_module())) TH_LOG("round %d", round);
 		ASSERT_EQ(-1, access(DEV, F_OK)) TH_LOG("node left after round %d", round);
 	}
 	EXPECT_EQ(0, kmsg_count_since(&log, "WARNING"));

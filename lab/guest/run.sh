@@ -59,7 +59,10 @@ echo "$out"
 [ "$out" = "Hello from C" ] || fail "read back '$out'"
 
 step "The upstream sample's C client, unchanged"
-show rust-misc-sample || fail "rust-misc-sample failed"
+echo "$ rust-misc-client"
+out=$(rust-misc-client) || fail "rust-misc-client failed"
+echo "$out"
+echo "$out" | grep -qx Success || fail "rust-misc-client did not print Success"
 
 step "Unload the driver"
 show rmmod cmisc || fail "rmmod cmisc"

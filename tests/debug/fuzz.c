@@ -877,7 +877,13 @@ static void op_write(struct fthread *t, struct mfile *f, bool positional)
 	err = errno;
 	if (check_ret(t, f, e, ret, err) && !e.err) {
 		model_replace(f, p, n);
-		if (!positional)
+		/*
+		 * The VFS stores the rewound position back only after a write
+		 * of at least one byte (new_sync_write() and upstream's
+		 * write_iter alike): write(fd, p, 0) empties the buffer and
+		 * leaves the position.
+		 */
+		if (!positional && n)
 			f->pos = 0;
 	}
 }

@@ -85,7 +85,9 @@ struct cmisc_buf {
  * write(2), writev(2):
  *	Replace the whole buffer with the data (a vector counts as one write
  *	of its concatenation) and set the position to 0. Errors as for
- *	%CMISC_IOC_WRITE_BUF. write(fd, p, 0) empties the buffer; a writev
+ *	%CMISC_IOC_WRITE_BUF. write(fd, p, 0) empties the buffer but leaves
+ *	the position, because the VFS stores a new position only after a
+ *	write of at least one byte (so does upstream's driver); a writev
  *	whose total length is 0 is answered by the VFS and changes nothing.
  *
  * pwrite(2), pwritev(2):
