@@ -45,8 +45,10 @@ make_root() {
 	as_root debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$top/$key/debootstrap.log" 2>&1 ||
 		{ tail -n 30 "$top/$key/debootstrap.log" >&2; die "buildroot: debootstrap $suite failed"; }
 	log "buildroot: debootstrap took $((SECONDS - start)) s; installing ${#packages[@]} packages"
+	chroot_apt_conf "$root"
 	as_root mount -t proc proc "$root/proc"
-	as_root chroot "$root" apt-get update -q >"$top/$key/apt.log" 2>&1
+	as_root chroot "$root" apt-get update -q >"$top/$key/apt.log" 2>&1 ||
+		{ tail -n 30 "$top/$key/apt.log" >&2; die "buildroot: apt-get update in $suite failed"; }
 	as_root chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 		--no-install-recommends "${packages[@]}" >>"$top/$key/apt.log" 2>&1 ||
 		{ tail -n 30 "$top/$key/apt.log" >&2; die "buildroot: apt-get install in $suite failed"; }

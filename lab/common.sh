@@ -138,3 +138,11 @@ private_apt() {
 	fi
 	apt-get "${apt_opts[@]}" update >"$dir/update.log" 2>&1
 }
+
+# chroot_apt_conf ROOT: give a chroot this machine's apt settings for
+# reaching the archive (proxies, and whether an expired Release file is
+# accepted, as on a snapshot mirror), so its apt behaves as the host's.
+chroot_apt_conf() {
+	apt-config dump | grep -E '^Acquire::((https?|ftp)::)?(Proxy|Check-Valid-Until|Check-Date)' |
+		as_root tee "$1/etc/apt/apt.conf.d/00lab-host" >/dev/null || true
+}

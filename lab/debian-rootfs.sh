@@ -51,12 +51,14 @@ deb $mirror bookworm main
 deb $mirror bookworm-updates main
 deb $security bookworm-security main
 SOURCES
+chroot_apt_conf "$root"
 as_root mount -t proc proc "$root/proc"
 as_root mount -t sysfs sysfs "$root/sys"
 as_root mkdir -p "$root/dev/pts"
 as_root mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
 log "debian rootfs: installing dkms and linux-headers-$krel in the guest"
-as_root chroot "$root" apt-get update -q >"$dir/apt.log" 2>&1
+as_root chroot "$root" apt-get update -q >"$dir/apt.log" 2>&1 ||
+	{ tail -n 30 "$dir/apt.log" >&2; die "apt-get update in the guest failed"; }
 as_root chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	--no-install-recommends dkms "linux-headers-$krel" >>"$dir/apt.log" 2>&1 ||
 	{ tail -n 30 "$dir/apt.log" >&2; die "apt-get in the guest failed"; }

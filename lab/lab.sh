@@ -26,6 +26,30 @@ if [[ $job == kernels ]]; then
 	exec "$here/kernel.sh" --list
 fi
 
+# make check's list: every kernel with check=yes, plus, without ARCH=,
+# those with check=cross whose architecture is not the host's. With ARCH=,
+# only the kernels of that architecture that need no build root of
+# another architecture.
+default_kernels() {
+	local f name want=${ARCH:-} host
+	host=$(host_arch)
+	for f in "$here"/kernels/*; do
+		name=$(basename "$f")
+		[[ $name == README ]] && continue
+		kernel_vars "$name"
+		case $check in
+		yes) ;;
+		cross) [[ -z $want && $arch != "$host" ]] || continue ;;
+		*) continue ;;
+		esac
+		if [[ -n $want ]]; then
+			[[ $arch == any || $arch == "$want" ]] || continue
+			[[ -z $buildroot || $want == "$host" ]] || continue
+		fi
+		echo "$name"
+	done
+}
+
 # The kernels of this job: KDIR, KERNEL=a,b, or the job's default.
 kernels() {
 	if [[ -n ${KDIR:-} ]]; then
@@ -33,7 +57,7 @@ kernels() {
 	elif [[ -n ${KERNEL:-} ]]; then
 		echo "${KERNEL//,/ }"
 	elif [[ $job == check ]]; then
-		grep -l '^check=yes' "$here"/kernels/* | xargs -n1 basename | sort | tr '\n' ' '
+		default_kernels
 	elif [[ $job == detectors ]]; then
 		echo debug
 	else

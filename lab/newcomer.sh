@@ -33,6 +33,7 @@ deb $mirror bookworm main
 deb $mirror bookworm-updates main
 deb $(debian_mirror security) bookworm-security main
 SOURCES
+chroot_apt_conf "$root"
 as_root git clone -q --no-hardlinks "$TOP_DIR" "$root/src/cmisc"
 
 as_root mount -t proc proc "$root/proc"

@@ -13,13 +13,21 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # With "packaging", also what DKMS, the Debian packages and the Debian
 # guest need (make deb, make check ROOTFS=debian); with "newcomer", what
 # make newcomer needs to make a bare Debian 12 (debootstrap, git).
+# The host's own architecture decides the emulator, the kernel and the
+# compiler of the 32-bit build (a cross compiler either way: gcc-multilib
+# conflicts with every Debian cross gcc).
+case $(dpkg --print-architecture) in
+arm64) native=(qemu-system-arm linux-image-arm64 linux-headers-arm64
+	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross) ;;
+*) native=(qemu-system-x86 linux-image-amd64 linux-headers-amd64
+	gcc-i686-linux-gnu libc6-dev-i386-cross) ;;
+esac
 packages=(
-	# the VM and the kernel it boots
-	qemu-system-x86 linux-image-amd64 linux-headers-amd64
+	# the VM, the kernel it boots, and the 32-bit compiler
+	"${native[@]}"
 	busybox-static cpio kmod
-	# building the module and the static userspace, and its 32-bit build
-	# (a cross compiler: gcc-multilib conflicts with every Debian cross gcc)
-	gcc make libc6-dev gcc-i686-linux-gnu libc6-dev-i386-cross
+	# building the module and the static userspace
+	gcc make libc6-dev
 	# the debug kernel, checkpatch and the kselftest harness
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils
 	# the backports kernel: pahole for its modules' BTF, the archive key
