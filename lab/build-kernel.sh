@@ -27,7 +27,8 @@ flags=()
 [[ -n $llvm ]] && flags+=(LLVM=1)
 run=()
 if [[ -n $buildroot ]]; then
-	broot=$("$here/buildroot.sh" "$buildroot")
+	# --cached never makes a build root either.
+	broot=$("$here/buildroot.sh" "$buildroot" ${only_cached:+--cached}) || exit 1
 	tarball=$(printf '%s\n' "$broot"/usr/src/linux-source-*.tar.xz | sort -V | tail -n 1)
 	run=("$here/buildroot.sh" "$buildroot" run)
 else

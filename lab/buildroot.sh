@@ -6,6 +6,7 @@
 # nothing of it is installed on the host.
 #
 #   lab/buildroot.sh SUITE              make it (cached), print its path
+#   lab/buildroot.sh SUITE --cached     print its path if it is ready, or fail
 #   lab/buildroot.sh SUITE run CMD...   run CMD inside it, as root, in the
 #                                       current directory
 #
@@ -58,8 +59,18 @@ make_root() {
 	log "buildroot: $suite ready in $((SECONDS - start)) s"
 }
 
+if [[ ${1:-} == --cached ]]; then
+	[[ -e $top/$key/.done ]] || exit 1
+	echo "$root"
+	exit 0
+fi
 if [[ ! -e $top/$key/.done ]]; then
-	make_root
+	# One maker at a time; a second waits, then finds it made.
+	mkdir -p "$BUILD"
+	exec 8>"$BUILD/buildroot-$suite.lock"
+	flock 8
+	[[ -e $top/$key/.done ]] || make_root
+	exec 8>&-
 fi
 
 if [[ ${1:-} != run ]]; then

@@ -60,9 +60,27 @@ kernels() {
 		default_kernels
 	elif [[ $job == detectors ]]; then
 		echo debug
+	elif [[ $job == bench ]]; then
+		# Debian's kernel, and the Rust kernel where upstream's driver runs too.
+		echo distro rust
 	else
 		echo distro
 	fi
+}
+
+# bench_json TAG NAME: the JSON a bench VM sent, as build/bench/NAME.json,
+# and its summary line counted into the totals.
+bench_json() {
+	local results=$BUILD/$1/logs/results.log out=$BUILD/bench/$2.json line
+	mkdir -p "$BUILD/bench"
+	tr -d '\r' <"$results" | sed -n '/^lab-json-begin/,/^lab-json-end/p' | sed '1d;$d' >"$out"
+	[[ -s $out ]] || return 1
+	log "bench: JSON in $out"
+	bench_files+=("$out")
+	line=$(tr -d '\r' <"$results" | sed -n 's/^bench: \([0-9]*\) rows, \([0-9]*\) targets met, \([0-9]*\) missed$/\1 \2 \3/p' | tail -n 1)
+	[[ -n $line ]] || return 1
+	read -r r m x <<<"$line"
+	rows=$((rows + r)) met=$((met + m)) missed=$((missed + x))
 }
 
 step() {
@@ -74,6 +92,8 @@ step() {
 
 if [[ ${ROOTFS:-busybox} == debian ]]; then
 	step setup "$here/setup.sh" packaging
+elif [[ $job == bench ]]; then
+	step setup "$here/setup.sh" bench
 else
 	step setup "$here/setup.sh"
 fi
@@ -87,7 +107,7 @@ if [[ ${ROOTFS:-busybox} == debian ]]; then
 	export KERNEL=distro
 fi
 
-passed=0 failed=0 rc=0 summary=() upstream=()
+passed=0 failed=0 rc=0 summary=() upstream=() bench_files=() rows=0 met=0 missed=0
 for kernel in $(kernels); do
 	tag=$kernel
 	[[ ${ROOTFS:-busybox} == debian ]] && tag=debian
@@ -115,9 +135,12 @@ for kernel in $(kernels); do
 		fi
 		;;
 	bench)
-		tr -d '\r' <"$BUILD/$tag/logs/results.log" |
-			sed -n '/^lab-json-begin/,/^lab-json-end/p' | sed '1d;$d' >"$BUILD/bench-$kernel.json"
-		[[ -s $BUILD/bench-$kernel.json ]] && log "bench: JSON in $BUILD/bench-$kernel.json" || rc=1
+		bench_json "$tag" "$kernel" || rc=1
+		if grep -q '^extras=upstream' "$here/kernels/$kernel" 2>/dev/null; then
+			# The same bench against upstream's Rust driver on this kernel.
+			BENCH_DRIVER=upstream "$here/vmjob.sh" bench "$kernel" "$tag-upstream" >/dev/null || rc=1
+			bench_json "$tag-upstream" "$kernel-upstream" || rc=1
+		fi
 		;;
 	check)
 		summary+=("kernel $name $release: $p passed, $f failed")
@@ -135,6 +158,16 @@ for kernel in $(kernels); do
 	esac
 done
 
+if [[ $job == bench ]]; then
+	if ((${#bench_files[@]})); then
+		"$TOP_DIR/bench/table.sh" "${bench_files[@]}" >"$BUILD/bench/table.md" &&
+			log "bench: table in $BUILD/bench/table.md"
+		"$TOP_DIR/bench/plot.sh" "$BUILD/bench/per-byte.png" "${bench_files[@]}" &&
+			log "bench: plot in $BUILD/bench/per-byte.png"
+		cat "$BUILD/bench/table.md"
+	fi
+	echo "bench: $rows rows, $met targets met, $missed missed"
+fi
 if [[ $job == check ]]; then
 	printf '%s\n' "${summary[@]}" "${upstream[@]}"
 	((failed == 0)) || rc=1

@@ -40,8 +40,9 @@ rm -rf "$out"
 mkdir -p "$out"
 cp -r "$TOP_DIR/driver" "$TOP_DIR/include" "$TOP_DIR/VERSION" "$out/"
 mkdir -p "$out/examples" && cp -r "$TOP_DIR/examples/hello" "$out/examples/"
+kdir=$("$here/default-kdir.sh")
 for d in driver examples/hello; do
-	if ! make -s -C "$out/$d" C=1 W=1 KCFLAGS=-Werror >"$out/build.log" 2>&1; then
+	if ! make -s -C "$out/$d" KDIR="$kdir" C=1 W=1 KCFLAGS=-Werror >"$out/build.log" 2>&1; then
 		cat "$out/build.log"
 		status=1
 	elif grep -E 'warning|error' "$out/build.log" | grep -v 'Skipping BTF'; then
@@ -50,7 +51,7 @@ for d in driver examples/hello; do
 done
 
 log "lint: shellcheck"
-(cd "$TOP_DIR" && shellcheck -x .ci/run lab/*.sh lab/guest/init lab/guest/*.sh) || status=1
+(cd "$TOP_DIR" && shellcheck -x .ci/run lab/*.sh lab/guest/init lab/guest/*.sh lab/guest/*/*.sh bench/*.sh) || status=1
 
 if ((status == 0)); then
 	log "lint: clean"

@@ -9,7 +9,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-# usage: lab/setup.sh [packaging|newcomer|cross-arm64|cross-x86_64]
+# usage: lab/setup.sh [packaging|newcomer|bench|cross-arm64|cross-x86_64]
 # With "packaging", also what DKMS, the Debian packages and the Debian
 # guest need (make deb, make check ROOTFS=debian); with "newcomer", what
 # make newcomer needs to make a bare Debian 12 (debootstrap, git).
@@ -41,6 +41,7 @@ packaging)
 	packages+=(build-essential dkms dh-dkms debhelper dpkg-dev fakeroot lintian adduser debootstrap e2fsprogs)
 	;;
 newcomer) packages+=(debootstrap git) ;;
+bench) packages+=(gnuplot-nox) ;;
 cross-arm64)
 	# An arm64 guest on another host: the emulator and the cross compilers
 	# for its module and its static userspace (and that one's 32-bit build).

@@ -23,7 +23,10 @@
 #
 # Environment: LAB_ACCEL (kvm|tcg; probed and cached when unset), LAB_SMP,
 # LAB_MEM, LAB_APPEND (extra kernel parameters), LAB_DISKS (raw disk images,
-# attached as virtio disks with snapshot=on, so they are never written).
+# attached as virtio disks with snapshot=on, so they are never written),
+# LAB_ICOUNT=1 (TCG with -icount shift=0,sleep=off: the guest's clock
+# advances 1 ns per instruction executed, so guest timings are instruction
+# counts, the same on every run; one vCPU).
 # Exits with the guest's status; 124 if the VM outlived TIMEOUT, even if the
 # guest had reported a status (a guest that reports and then hangs fails);
 # 125 if QEMU ended without a verdict (panic, crash).
@@ -46,6 +49,8 @@ rm -f "$console_log" "$results" "$dmesg" "$verdict"
 
 if [[ $job == probe ]]; then
 	accel=kvm
+elif [[ -n ${LAB_ICOUNT:-} ]]; then
+	accel=tcg
 else
 	accel=${LAB_ACCEL:-$("$here/accel.sh" "$arch" "$kernel" "$initramfs")}
 fi
@@ -54,6 +59,12 @@ kvm) accel_args=(-accel kvm -cpu host) ;;
 tcg) accel_args=(-accel tcg -cpu max) ;;
 *) die "LAB_ACCEL must be kvm or tcg, not '$accel'" ;;
 esac
+smp=${LAB_SMP:-$(nproc)}
+if [[ -n ${LAB_ICOUNT:-} ]]; then
+	# shellcheck disable=SC2054 # the comma is QEMU's
+	accel_args+=(-icount shift=0,sleep=off)
+	smp=1
+fi
 
 case $arch in
 x86_64)
@@ -76,7 +87,7 @@ append+=" ${LAB_APPEND:-}"
 
 cmd=(
 	"${qemu[@]}" "${accel_args[@]}"
-	-m "${LAB_MEM:-1024}" -smp "${LAB_SMP:-$(nproc)}"
+	-m "${LAB_MEM:-1024}" -smp "$smp"
 	-display none -monitor none -no-reboot
 	-kernel "$kernel" -initrd "$initramfs"
 )

@@ -14,6 +14,8 @@
 #                checkout; lab/detectors.sh passes broken copies)
 #
 # Environment: TESTS (a test pattern), TIMEOUT (seconds for the whole VM),
+# BENCH_CLOCK (icount, the default, or wall), BENCH_DRIVER (cmisc or
+# upstream, for the bench job),
 # TEST_TIMEOUT (seconds per test program, default 120), ROOTFS=debian (the
 # Debian 12 guest with the packages instead of the busybox initramfs),
 # ARCH, KDIR, LLVM.
@@ -74,22 +76,27 @@ build_modules() {
 	ln -sfn "$src/VERSION" "$out/src/VERSION"
 	[[ $arch == "$(host_arch)" ]] || flags+=(ARCH="${arch/x86_64/x86}" CROSS_COMPILE="$cross")
 	[[ -n $llvm ]] && flags+=(LLVM=1)
+	# The driver with W=1, and not one warning allowed on any kernel.
 	if [[ -n $buildroot ]]; then
 		# One command in the build root at a time: both modules in one go.
 		# shellcheck disable=SC2016 # expanded by the inner shell
-		"$here/buildroot.sh" "$buildroot" run bash -c 'make -s -C "$1" "${@:3}" &&
+		"$here/buildroot.sh" "$buildroot" run bash -c 'make -s -C "$1" W=1 "${@:3}" >"$1/build.log" 2>&1 &&
 			make -s -C "$2" "${@:3}"' bash "$out/src/driver" "$out/src/examples/hello" \
-			KDIR="$kdir" "${flags[@]}" >&2
-		return
+			KDIR="$kdir" "${flags[@]}" >&2 || { cat "$out/src/driver/build.log" >&2; return 1; }
+	else
+		# The two module builds are independent: run them side by side.
+		make -s -C "$out/src/driver" KDIR="$kdir" W=1 "${flags[@]}" >"$out/src/driver/build.log" 2>&1 &
+		local driver_pid=$!
+		make -s -C "$out/src/examples/hello" KDIR="$kdir" "${flags[@]}" >&2 || {
+			wait "$driver_pid" || true
+			return 1
+		}
+		wait "$driver_pid" || { cat "$out/src/driver/build.log" >&2; return 1; }
 	fi
-	# The two module builds are independent: run them side by side.
-	make -s -C "$out/src/driver" KDIR="$kdir" "${flags[@]}" >&2 &
-	local driver_pid=$!
-	make -s -C "$out/src/examples/hello" KDIR="$kdir" "${flags[@]}" >&2 || {
-		wait "$driver_pid" || true
+	if grep -E 'warning:|error:' "$out/src/driver/build.log" >&2; then
+		warn "the driver built with warnings (W=1) against $kernel"
 		return 1
-	}
-	wait "$driver_pid"
+	fi
 }
 
 # shellcheck disable=SC2317 # called through phase()
@@ -181,6 +188,15 @@ esac
 limit=${TIMEOUT:-$limit}
 append+=" lab_tests=${TESTS:-} lab_test_timeout=${TEST_TIMEOUT:-120}"
 vm_job=$job expected=''
+if [[ $job == bench ]]; then
+	# Counted, not timed: instructions under icount unless BENCH_CLOCK=wall.
+	append+=" lab_bench_clock=${BENCH_CLOCK:-icount}"
+	[[ ${BENCH_CLOCK:-icount} == wall ]] || export LAB_ICOUNT=1
+	if [[ ${BENCH_DRIVER:-cmisc} == upstream ]]; then
+		[[ $extras == upstream ]] || die "kernel $kernel has no upstream driver (extras=upstream)"
+		append+=" lab_driver=upstream"
+	fi
+fi
 if [[ $job == upstream ]]; then
 	[[ $extras == upstream ]] || die "kernel $kernel has no upstream driver (extras=upstream)"
 	vm_job=check expected=$TOP_DIR/tests/upstream-differences.txt
