@@ -83,6 +83,11 @@ esac
 
 append="console=$console loglevel=5 panic=-1 oops=panic lab_job=$job"
 append+=" lab_results=${chan[0]} lab_dmesg=${chan[1]} lab_verdict=${chan[2]}"
+# Under TCG on a loaded host the clocksource watchdog can find the TSC
+# skewed at any moment and switch clocks mid-run, patching a static key
+# while other CPUs run: on 7.3-rc that oopsed (int3 in sched_clock_cpu).
+# Decide at boot instead.
+[[ $arch == x86_64 && $accel == tcg ]] && append+=" tsc=unstable"
 append+=" ${LAB_APPEND:-}"
 
 cmd=(
