@@ -56,6 +56,9 @@ mkdir -p "$top/$key"
 start=$SECONDS
 log "$name kernel: extracting $src"
 tar -C "$top/$key" -xJf "$tarball"
+# Work in the tree: merge_config.sh writes temporary files into the
+# current directory, and the checkout is read-only in a build root.
+cd "$tree"
 
 log "$name kernel: configuring (tinyconfig + lab/base.config + lab/$config)"
 "${run[@]}" make -s -C "$tree" "${flags[@]}" tinyconfig >&2
