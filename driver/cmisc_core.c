@@ -27,7 +27,8 @@
  *
  * Context: Process context, may sleep. The caller serialises calls for one
  * file (&cmisc_file.lock).
- * Return: 0, after which @next has @len bytes of uninitialised storage and
+ * Return: 0, after which @next has @len bytes of storage (stale or
+ * uninitialised: the caller overwrites all of it) and
  * the caller must call cmisc_data_settle(); -EFBIG if @len exceeds
  * @lim->max_size; -ENOSPC if the budget cannot take the growth; -ENOMEM.
  * On error nothing is charged and @cur is untouched; @next may be empty.
@@ -40,9 +41,14 @@ int cmisc_data_reserve(struct cmisc_limits *lim, const struct cmisc_data *cur,
 	if (len > lim->max_size)
 		return -EFBIG;
 	grow = len > cur->len ? len - cur->len : 0;
-	if (grow && atomic_long_add_return(grow, &lim->used) > lim->max_total) {
-		atomic_long_sub(grow, &lim->used);
-		return -ENOSPC;
+	if (grow) {
+		/* Check before adding: a refused attempt never shows in @used. */
+		long old = atomic_long_read(&lim->used);
+
+		do {
+			if (grow > lim->max_total - old)
+				return -ENOSPC;
+		} while (!atomic_long_try_cmpxchg(&lim->used, &old, old + grow));
 	}
 	if (next->len == len)
 		return 0;
@@ -50,8 +56,11 @@ int cmisc_data_reserve(struct cmisc_limits *lim, const struct cmisc_data *cur,
 	cmisc_data_free(next);
 	if (!len)
 		return 0;
-	/* The size comes from userspace: fail quietly, as memdup_user() does. */
-	next->bytes = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	/*
+	 * The size comes from userspace: fail quietly, as memdup_user() does,
+	 * and with -ENOMEM rather than the OOM killer for a large one.
+	 */
+	next->bytes = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
 	if (!next->bytes) {
 		atomic_long_sub(grow, &lim->used);
 		return -ENOMEM;

@@ -35,8 +35,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/cred.h>
 #include <linux/ctype.h>
+#include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -44,6 +46,7 @@
 #include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
@@ -59,7 +62,9 @@
  * is the VFS's: the kernel passes it in (ppos, kiocb->ki_pos) and stores
  * it back. Open sets FMODE_ATOMIC_POS, so calls through one descriptor
  * shared by threads or processes are serialised on the position as for a
- * regular file.
+ * regular file; WRITE_BUF, which rewinds the position from an ioctl (where
+ * the VFS takes no position lock), takes file->f_pos_lock itself. Order:
+ * f_pos_lock, then cmisc_file.lock.
  *
  * The value of GET_VALUE/SET_VALUE is an aligned __s32 that is read and
  * written whole: READ_ONCE()/WRITE_ONCE(), no lock. Concurrent SETs on one
@@ -77,8 +82,24 @@ module_param(name, charp, 0444);
 MODULE_PARM_DESC(name, "node name in /dev, 1-64 of [A-Za-z0-9._-] (default rust-misc-device)");
 
 static ushort mode = 0600;
-module_param(mode, ushort, 0444);
-MODULE_PARM_DESC(mode, "permission bits of the device node, 1 to 0777 (default 0600)");
+
+/* mode= is octal whatever its leading digit, as chmod's: 444 means 0444. */
+static int cmisc_mode_set(const char *val, const struct kernel_param *kp)
+{
+	return kstrtou16(val, 8, kp->arg);
+}
+
+static int cmisc_mode_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%04o\n", *(ushort *)kp->arg);
+}
+
+static const struct kernel_param_ops cmisc_mode_ops = {
+	.set = cmisc_mode_set,
+	.get = cmisc_mode_get,
+};
+module_param_cb(mode, &cmisc_mode_ops, &mode, 0444);
+MODULE_PARM_DESC(mode, "permission bits of the device node, octal, 1 to 0777 (default 0600)");
 
 static ulong max_size = SZ_1M;
 module_param(max_size, ulong, 0444);
@@ -141,8 +162,9 @@ static int cmisc_open(struct inode *inode, struct file *file)
 	file->f_mode |= FMODE_ATOMIC_POS;
 	atomic_inc(&cmisc->open_files);
 
-	dev_info(cmisc->misc.this_device, "Opening cmisc device (uid = %u)\n",
-		 from_kuid_munged(current_user_ns(), current_euid()));
+	/* Rate-limited: misc_open() holds the misc core's global mutex. */
+	dev_info_ratelimited(cmisc->misc.this_device, "Opening cmisc device (uid = %u)\n",
+			     from_kuid_munged(current_user_ns(), current_euid()));
 	return 0;
 }
 
@@ -221,7 +243,9 @@ static ssize_t cmisc_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	int ret;
 
 	ret = cmisc_replace(cf, from, len, &iocb->ki_pos);
-	return ret ? ret : len;
+	if (ret)
+		return ret;
+	return len;
 }
 
 static loff_t cmisc_llseek(struct file *file, loff_t offset, int whence)
@@ -229,6 +253,9 @@ static loff_t cmisc_llseek(struct file *file, loff_t offset, int whence)
 	struct cmisc_file *cf = file->private_data;
 	loff_t pos;
 
+	/* "Where am I?" needs no buffer, so it never waits or fails. */
+	if (whence == SEEK_CUR && !offset)
+		return file->f_pos;
 	if (mutex_lock_interruptible(&cf->lock))
 		return -ERESTARTSYS;
 	pos = cmisc_seek_pos(file->f_pos, cf->data.len, offset, whence);
@@ -275,7 +302,12 @@ static long cmisc_ioctl_write_buf(struct file *file, const void __user *argp)
 	if (!access_ok(iov.iov_base, iov.iov_len))
 		return -EFAULT;
 	iov_iter_init(&from, ITER_SOURCE, &iov, 1, iov.iov_len);
-	return cmisc_replace(cf, &from, arg.len, &file->f_pos);
+	/* The ioctl path takes no position lock: take it, as read(2) does. */
+	if (mutex_lock_interruptible(&file->f_pos_lock))
+		return -ERESTARTSYS;
+	ret = cmisc_replace(cf, &from, arg.len, &file->f_pos);
+	mutex_unlock(&file->f_pos_lock);
+	return ret;
 }
 
 static long cmisc_ioctl_read_buf(struct file *file, const void __user *argp)
@@ -356,14 +388,16 @@ static ssize_t charged_bytes_show(struct device *dev,
 	return sysfs_emit(buf, "%ld\n",
 			  atomic_long_read(&cmisc_of(dev)->limits.used));
 }
-static DEVICE_ATTR_RO(charged_bytes);
+
+/* Root only: the lengths others write are theirs to know. */
+static DEVICE_ATTR_ADMIN_RO(charged_bytes);
 
 static ssize_t open_files_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%d\n", atomic_read(&cmisc_of(dev)->open_files));
 }
-static DEVICE_ATTR_RO(open_files);
+static DEVICE_ATTR_ADMIN_RO(open_files);
 
 static struct attribute *cmisc_attrs[] = {
 	&dev_attr_charged_bytes.attr,
@@ -394,37 +428,54 @@ static bool cmisc_name_valid(const char *s)
 }
 
 /*
- * Would /dev/<name> shadow a node that exists already? devtmpfs keeps the
- * existing node and our device would be unreachable; a second misc device
- * of the same name would also collide in sysfs. Looked up in the loading
- * task's /dev.
+ * Is @fmt (with @s) a path that exists? Best effort, in the loading task's
+ * namespace: it cannot see another mount namespace's /dev.
  */
-static bool cmisc_node_exists(const char *s)
+static int cmisc_path_exists(const char *fmt, const char *s)
 {
 	struct path path;
-	char *node;
+	char *p;
 	int err;
 
-	node = kasprintf(GFP_KERNEL, "/dev/%s", s);
-	if (!node)
-		return false;
-	err = kern_path(node, 0, &path);
-	kfree(node);
+	p = kasprintf(GFP_KERNEL, fmt, s);
+	if (!p)
+		return -ENOMEM;
+	err = kern_path(p, 0, &path);
+	kfree(p);
 	if (err)
-		return false;
+		return 0;
 	path_put(&path);
-	return true;
+	return 1;
+}
+
+/*
+ * Would <name> shadow a node that exists already (devtmpfs keeps it, and our
+ * device would be unreachable), or collide with a misc device whose sysfs
+ * name differs from its node (device-mapper is /dev/mapper/control)?
+ */
+static int cmisc_name_taken(const char *s)
+{
+	int ret = cmisc_path_exists("/dev/%s", s);
+
+	if (ret)
+		return ret;
+	return cmisc_path_exists("/sys/class/misc/%s", s);
 }
 
 static int cmisc_check_params(void)
 {
+	int ret;
+
 	if (!name || !cmisc_name_valid(name)) {
 		pr_err("name must be 1-%d of A-Z a-z 0-9 . _ -, not starting with . or -\n",
 		       CMISC_NAME_MAX);
 		return -EINVAL;
 	}
-	if (cmisc_node_exists(name)) {
-		pr_err("name %s: /dev/%s exists already\n", name, name);
+	ret = cmisc_name_taken(name);
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		pr_err("name %s: /dev/%s or misc device %s exists already\n", name, name, name);
 		return -EINVAL;
 	}
 	if (!mode || (mode & ~0777)) {

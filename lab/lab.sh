@@ -143,6 +143,10 @@ for kernel in $(kernels); do
 		fi
 		;;
 	check)
+		if ((p + f == 0)); then
+			log "check: no test ran on $kernel (TESTS='${TESTS:-}' matches none?)"
+			f=1
+		fi
 		summary+=("kernel $name $release: $p passed, $f failed")
 		passed=$((passed + p)) failed=$((failed + f))
 		if grep -q '^extras=upstream' "$here/kernels/$kernel" 2>/dev/null; then

@@ -321,6 +321,61 @@ TEST_F(dev, shared_descriptor_keeps_position_invariants)
 	EXPECT_LE(0, lseek(self->fd, 0, SEEK_CUR));
 }
 
+/*
+ * FMODE_ATOMIC_POS: threads reading one descriptor share its position as
+ * they would a regular file's, so each record is read exactly once.
+ */
+#define RECORDS 8192
+
+struct reader {
+	int fd;
+	unsigned char *seen;
+	atomic_int errors;
+};
+
+static void *read_records(void *arg)
+{
+	struct reader *r = arg;
+	uint32_t rec;
+	ssize_t n;
+
+	while ((n = read(r->fd, &rec, sizeof(rec))) == sizeof(rec)) {
+		if (rec < RECORDS)
+			__atomic_add_fetch(&r->seen[rec], 1, __ATOMIC_RELAXED);
+		else
+			atomic_fetch_add(&r->errors, 1);
+	}
+	if (n != 0)
+		atomic_fetch_add(&r->errors, 1);
+	return NULL;
+}
+
+TEST_F(dev, threads_on_one_descriptor_read_each_record_once)
+{
+	static uint32_t recs[RECORDS];
+	static unsigned char seen[RECORDS];
+	struct reader r = { .fd = self->fd, .seen = seen };
+	int i, dups = 0, missing = 0;
+	pthread_t th[4];
+
+	for (i = 0; i < RECORDS; i++)
+		recs[i] = i;
+	ASSERT_EQ((ssize_t)sizeof(recs), write(self->fd, recs, sizeof(recs)));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, read_records, &r));
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < RECORDS; i++) {
+		dups += seen[i] > 1;
+		missing += !seen[i];
+	}
+	EXPECT_EQ(0, atomic_load(&r.errors));
+	EXPECT_EQ(0, dups);
+	EXPECT_EQ(0, missing);
+	EXPECT_EQ((off_t)sizeof(recs), lseek(self->fd, 0, SEEK_CUR));
+}
+
 TEST_F(dev, dup_shares_the_position_and_the_buffer)
 {
 	int other = dup(self->fd);

@@ -4,6 +4,7 @@
  * parameter, unloading with open files, permissions and 100 load/unload
  * rounds. Each test leaves the module loaded with default parameters.
  */
+#include <dirent.h>
 #include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -240,6 +241,55 @@ TEST_F(mod, name_of_letters_digits_dash_dot_underscore_loads)
 {
 	ASSERT_EQ(0, cmisc_reload("name=Cmisc_2.test-x"));
 	EXPECT_EQ(0, try_open("/dev/Cmisc_2.test-x"));
+}
+
+/* mode= is octal, as chmod's, even without a leading 0. */
+TEST_F(mod, mode_parameter_is_octal)
+{
+	struct stat st;
+	char val[16] = "";
+	FILE *f;
+
+	ASSERT_EQ(0, cmisc_reload("mode=444"));
+	ASSERT_EQ(0, stat(DEV, &st));
+	EXPECT_EQ(0444U, st.st_mode & 07777);
+	f = fopen("/sys/module/cmisc/parameters/mode", "r");
+	ASSERT_TRUE(f != NULL);
+	EXPECT_TRUE(fgets(val, sizeof(val), f) != NULL);
+	fclose(f);
+	EXPECT_STREQ("0444\n", val);
+	expect_refused(_metadata, "mode=8");
+	expect_refused(_metadata, "mode=1000");
+}
+
+/*
+ * A misc device whose sysfs name is not its node's name (hw_random is
+ * /dev/hwrng, device-mapper /dev/mapper/control) must be refused too, not
+ * collide in sysfs.
+ */
+TEST_F(mod, name_of_an_existing_misc_device_refuses_to_load)
+{
+	const char *taken = NULL;
+	static char found[64];
+	char path[300];
+	struct dirent *d;
+	DIR *dir;
+
+	dir = opendir("/sys/class/misc");
+	ASSERT_TRUE(dir != NULL);
+	while (!taken && (d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/dev/%s", d->d_name);
+		if (d->d_name[0] != '.' && strlen(d->d_name) < sizeof(found) &&
+		    strcmp(d->d_name, CMISC_DEFAULT_NAME) && access(path, F_OK)) {
+			snprintf(found, sizeof(found), "%s", d->d_name);
+			taken = found;
+		}
+	}
+	closedir(dir);
+	if (!taken)
+		SKIP(return, "every misc device here has a /dev node of its own name");
+	snprintf(path, sizeof(path), "name=%s", taken);
+	expect_refused(_metadata, path);
 }
 
 /* /dev/null (a mem device) and /dev/console exist: cmisc must not shadow them. */
