@@ -46,11 +46,12 @@ as_root mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
 status=0
 for step in "make run" "make deb" "lab/setup.sh packaging"; do
 	t=$SECONDS
+	steplog=$top/${step//[\/ ]/-}.log
 	log "newcomer: $step"
 	if ! as_root chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		TERM=dumb /bin/bash -c "cd /src/cmisc && $step" >"$top/${step// /-}.log" 2>&1; then
-		tail -n 30 "$top/${step// /-}.log" | sed 's/^/  | /' >&2
-		warn "newcomer: '$step' failed on a bare Debian 12 (log: $top/${step// /-}.log)"
+		TERM=dumb /bin/bash -c "cd /src/cmisc && $step" >"$steplog" 2>&1; then
+		tail -n 30 "$steplog" | sed 's/^/  | /' >&2
+		warn "newcomer: '$step' failed on a bare Debian 12 (log: $steplog)"
 		status=1
 		break
 	fi
