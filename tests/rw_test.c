@@ -256,13 +256,22 @@ TEST_F(dev, read_bad_pointers_are_efault)
 TEST_F(dev, read_into_partly_unmapped_buffer_is_short)
 {
 	char *p = page_before_hole();
+	ssize_t n;
 
 	ASSERT_TRUE(p != NULL);
 	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
-	/* simple_read_from_buffer() reports what it copied before the fault. */
-	EXPECT_EQ(6, read(self->fd, p + page_size() - 6, 10));
-	EXPECT_EQ(0, memcmp("012345", p + page_size() - 6, 6));
-	EXPECT_EQ(6, lseek(self->fd, 0, SEEK_CUR));
+	/*
+	 * A read that faults part-way reports what it copied, and the position
+	 * moves by that much. How close to the fault the copy gets is the
+	 * architecture's: x86-64 copies all 6 bytes, arm64 may stop after 1;
+	 * the kernel promises progress, not the exact byte.
+	 */
+	n = read(self->fd, p + page_size() - 6, 10);
+	EXPECT_TRUE(n >= 1 && n <= 6) TH_LOG("read returned %zd", n);
+	if (n > 0) {
+		EXPECT_EQ(0, memcmp("012345", p + page_size() - 6, n));
+		EXPECT_EQ(n, lseek(self->fd, 0, SEEK_CUR));
+	}
 	munmap(p, page_size());
 }
 
