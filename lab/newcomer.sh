@@ -6,6 +6,9 @@
 # `make check ROOTFS=debian` (lab/setup.sh packaging). Every package the
 # project forgets to install turns it red.
 #
+# NEWCOMER_REV=<commit> checks another commit than HEAD (in a directory
+# of its own), e.g. one with a package removed from lab/setup.sh.
+#
 # The root filesystem is made fresh each time. It gets its own proc,
 # sysfs, tmpfs and devpts instance, never the host's /dev; every mount is
 # undone on exit and nothing is removed across a mount point.
@@ -16,7 +19,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/common.sh"
 
 "$here/setup.sh" newcomer
-top=$BUILD/newcomer root=$BUILD/newcomer/root mirror=$(debian_mirror "")
+rev=${NEWCOMER_REV:-HEAD}
+top=$BUILD/newcomer${NEWCOMER_REV:+-$NEWCOMER_REV} mirror=$(debian_mirror "")
+root=$top/root
 trap 'umount_all "$top"' EXIT
 safe_rm "$top"
 mkdir -p "$top"
@@ -35,6 +40,7 @@ deb $(debian_mirror security) bookworm-security main
 SOURCES
 chroot_apt_conf "$root"
 as_root git clone -q --no-hardlinks "$TOP_DIR" "$root/src/cmisc"
+as_root git -C "$root/src/cmisc" checkout -q "$(git -C "$TOP_DIR" rev-parse "$rev")"
 
 as_root mount -t proc proc "$root/proc"
 as_root mount -t sysfs sysfs "$root/sys"
