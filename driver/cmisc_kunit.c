@@ -190,7 +190,7 @@ static void allocation_failure_is_enomem_and_uncharged(struct kunit *test)
 	void *data;
 
 	if (sizeof(size_t) < 8)
-		kunit_skip(test, "a 32-bit size_t cannot ask for more than INT_MAX and fit the limits");
+		kunit_skip(test, "size_t is 32 bits: no request above INT_MAX fits the limits");
 	KUNIT_ASSERT_EQ(test, 0, replace(&lim, &f, 10, true));
 	data = f.data.bytes;
 	KUNIT_EXPECT_EQ(test, -ENOMEM, replace(&lim, &f, (u64)INT_MAX + 1, true));
