@@ -38,6 +38,7 @@ root=$top/$key/root
 
 make_root() {
 	local start=$SECONDS mirror
+	"$here/setup.sh" buildroot >&2
 	mirror=$(debian_mirror "")
 	trap 'umount_all "$top"' EXIT
 	safe_rm "$top"

@@ -9,7 +9,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-# usage: lab/setup.sh [packaging|newcomer|bench|cross-arm64|cross-x86_64]
+# usage: lab/setup.sh [packaging|newcomer|bench|buildroot|cross-arm64|cross-x86_64]
 # With "packaging", also what DKMS, the Debian packages and the Debian
 # guest need (make deb, make check ROOTFS=debian); with "newcomer", what
 # make newcomer needs to make a bare Debian 12 (debootstrap, git).
@@ -42,6 +42,7 @@ packaging)
 	;;
 newcomer) packages+=(debootstrap git) ;;
 bench) packages+=(gnuplot-nox) ;;
+buildroot) packages+=(debootstrap) ;;
 cross-arm64)
 	# An arm64 guest on another host: the emulator and the cross compilers
 	# for its module and its static userspace (and that one's 32-bit build).
