@@ -205,21 +205,27 @@ static inline int module_loaded(const char *name)
 	return access(path, F_OK) == 0;
 }
 
-/* A numeric parameter of the loaded cmisc module, or -1. */
-static inline long cmisc_param(const char *name)
+/* The decimal number a sysfs file holds, or -1. */
+static inline long sysfs_long(const char *path)
 {
-	char path[128];
 	long v = -1;
-	FILE *f;
+	FILE *f = fopen(path, "r");
 
-	snprintf(path, sizeof(path), "/sys/module/cmisc/parameters/%s", name);
-	f = fopen(path, "r");
 	if (f) {
 		if (fscanf(f, "%ld", &v) != 1)
 			v = -1;
 		fclose(f);
 	}
 	return v;
+}
+
+/* A numeric parameter of the loaded cmisc module, or -1. */
+static inline long cmisc_param(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/cmisc/parameters/%s", name);
+	return sysfs_long(path);
 }
 
 /*

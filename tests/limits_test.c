@@ -29,17 +29,9 @@
 static long attr(const char *name)
 {
 	char path[128];
-	long v = -1;
-	FILE *f;
 
 	snprintf(path, sizeof(path), SYSFS_DIR "%s", name);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
+	return sysfs_long(path);
 }
 
 static int open_rw(void)
