@@ -3,6 +3,7 @@
 # cmisc: the Rust misc-device tutorial's driver, in C, with its own VM lab.
 #
 #   make run      build everything, boot the VM, replay the tutorial
+#   make run STEP=n  only task n of the tutorial (7 to 11: tutorial/, docs/tutorial.md)
 #   make check    every test, on every kernel of the default list
 #   make shell    an interactive shell in the VM with the module loaded
 #   make bench    benchmarks against the kernel's own baselines
@@ -14,13 +15,13 @@
 # Variables: KERNEL=a,b (kernels from make kernels), KDIR=/path (boot and
 # build against your own kernel tree), LLVM=1, TESTS=pattern,
 # TIMEOUT=seconds (per VM), TEST_TIMEOUT=seconds (per test program),
-# ROOTFS=debian.
+# ROOTFS=debian, STEP=n (make run: one tutorial task).
 
 BUILD   ?= $(CURDIR)/build
 VERSION := $(shell cat VERSION)
 export BUILD
 
-.PHONY: all run check shell bench detectors kernels newcomer lint clean userspace tools modules help
+.PHONY: all run check shell bench detectors kernels newcomer lint clean userspace tools modules help print-programs
 all: userspace
 
 run check shell bench detectors kernels:
@@ -32,7 +33,7 @@ newcomer:
 	@lab/newcomer.sh
 
 help:
-	@sed -n '3,18p' Makefile
+	@sed -n '3,19p' Makefile
 
 # ---------------------------------------------------------------- userspace
 # Static binaries for the initramfs, plus a 32-bit build of the ABI tests
@@ -48,6 +49,7 @@ CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Werror
 override CPPFLAGS += -D_GNU_SOURCE -Iinclude/uapi -Itools -DCMISC_VERSION='"$(VERSION)"'
 KSFT     := $(BUILD)/ksft
+KUNIT_PARSER := $(KSFT)/kunit/kunit_parser.py
 USR      ?= $(BUILD)/user
 LIB_SRC  := tools/lib/cmisc.c
 LIB_HDR  := tools/lib/cmisc.h include/uapi/linux/cmisc.h
@@ -62,7 +64,14 @@ BENCH_BIN:= $(patsubst bench/%.c,$(USR)/bench/%,$(wildcard bench/*.c))
 # Debug-kernel-only programs: fault injection and the fuzzer.
 DEBUG_BIN:= $(patsubst tests/debug/%.c,$(USR)/debug/%,$(wildcard tests/debug/*.c))
 
-userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-client $(TESTS_BIN) $(M32_BIN) $(BENCH_BIN) $(DEBUG_BIN)
+userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-client $(TESTS_BIN) $(M32_BIN) $(BENCH_BIN) $(DEBUG_BIN) $(KUNIT_PARSER)
+
+# The test programs every kernel's guest must run and report, named from the
+# sources, not from what the rules above built (lab/vmjob.sh holds each
+# run against this list).
+PROGRAMS := $(patsubst tests/%.c,%,$(TEST_SRC)) $(patsubst tests/%.c,%-m32,$(M32_SRC))
+print-programs:
+	@printf '%s\n' $(PROGRAMS)
 tools: $(addprefix $(BUILD)/host/,$(TOOLS))
 
 $(USR)/%: tools/%.c $(LIB_SRC) $(LIB_HDR) | $(USR)/.dir
@@ -96,6 +105,15 @@ $(USR)/debug/%: tests/debug/%.c $(TEST_DEPS) | $(USR)/debug/.dir
 
 $(USR)/bench/%: bench/%.c $(LIB_SRC) $(LIB_HDR) | $(USR)/bench/.dir
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -pthread -static -o $@ $< $(LIB_SRC)
+
+# The kernel's KTAP parser (kunit.py's), with which lab/verdict.py reads
+# every program's results, from the same package.
+$(KUNIT_PARSER):
+	@mkdir -p $(KSFT)/kunit
+	tar -C $(KSFT)/kunit --strip-components=4 -xJf /usr/src/linux-source-6.1.tar.xz \
+		linux-source-6.1/tools/testing/kunit/kunit_parser.py \
+		linux-source-6.1/tools/testing/kunit/kunit_printer.py
+	@touch $@
 
 # The kselftest harness comes from Debian's linux-source at build time.
 $(KSFT)/kselftest_harness.h:
@@ -148,4 +166,4 @@ lint:
 clean:
 	rm -rf $(BUILD)
 	@$(MAKE) -s -C driver clean >/dev/null 2>&1 || true
-	@$(MAKE) -s -C examples/hello clean >/dev/null 2>&1 || true
+	@for d in tutorial/*/; do $(MAKE) -s -C $$d clean >/dev/null 2>&1 || true; done

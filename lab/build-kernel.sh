@@ -54,8 +54,8 @@ fi
 rm -rf "$top"
 mkdir -p "$top/$key"
 start=$SECONDS
-log "$name kernel: extracting $src"
-tar -C "$top/$key" -xJf "$tarball"
+"$here/progress.sh" "$name kernel: extracting $src" "$top/$key/extract.log" "" "" -- \
+	tar -C "$top/$key" -xJf "$tarball"
 # Work in the tree: merge_config.sh writes temporary files into the
 # current directory, and the checkout is read-only in a build root.
 cd "$tree"
@@ -77,8 +77,16 @@ while IFS= read -r line; do
 done < <(cat "${fragments[@]}")
 ((missing == 0)) || die "$name kernel: config fragment not fully applied"
 
-log "$name kernel: building the image and the modules with -j$(nproc)"
-"${run[@]}" make -s -C "$tree" "${flags[@]}" -j"$(nproc)" all >&2
+# The steps to expect: those of the last build of this configuration on
+# this machine, else of this kernel's last build, else unknown.
+stats=$BUILD/kernels/stats/$name.$key
+last=$stats
+[[ -r $last ]] || last=$(find "$BUILD/kernels/stats" -name "$name.*" -printf '%T@ %p\n' 2>/dev/null | sort -rn | sed -n '1s/^[^ ]* //p')
+total=''
+[[ -z $last ]] || read -r total _ <"$last"
+log "$name kernel: building the image and the modules with -j$(nproc) (${total:-an unknown number of} steps expected; log: $top/$key/build.log)"
+"$here/progress.sh" "$name kernel: building" "$top/$key/build.log" "$total" "$stats" -- \
+	"${run[@]}" make -C "$tree" "${flags[@]}" -j"$(nproc)" all
 touch "$stamp"
 log "$name kernel: built in $((SECONDS - start)) s"
 echo "$tree"

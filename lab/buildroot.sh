@@ -44,16 +44,18 @@ make_root() {
 	safe_rm "$top"
 	mkdir -p "$top/$key"
 	log "buildroot: debootstrap $suite (minbase) from $mirror"
-	as_root debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$top/$key/debootstrap.log" 2>&1 ||
-		{ tail -n 30 "$top/$key/debootstrap.log" >&2; die "buildroot: debootstrap $suite failed"; }
+	"$here/progress.sh" "buildroot: debootstrap $suite" "$top/$key/debootstrap.log" "" \
+		"$BUILD/kernels/stats/buildroot-$suite" -- \
+		as_root debootstrap --variant=minbase "$suite" "$root" "$mirror" ||
+		die "buildroot: debootstrap $suite failed"
 	log "buildroot: debootstrap took $((SECONDS - start)) s; installing ${#packages[@]} packages"
 	chroot_apt_conf "$root"
 	as_root mount -t proc proc "$root/proc"
 	as_root chroot "$root" apt-get update -q >"$top/$key/apt.log" 2>&1 ||
 		{ tail -n 30 "$top/$key/apt.log" >&2; die "buildroot: apt-get update in $suite failed"; }
-	as_root chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends "${packages[@]}" >>"$top/$key/apt.log" 2>&1 ||
-		{ tail -n 30 "$top/$key/apt.log" >&2; die "buildroot: apt-get install in $suite failed"; }
+	"$here/progress.sh" "buildroot: installing ${#packages[@]} packages in $suite" "$top/$key/apt-install.log" "" "" -- \
+		as_root chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "${packages[@]}" || die "buildroot: apt-get install in $suite failed"
 	as_root chroot "$root" apt-get clean
 	umount_all "$top"
 	touch "$top/$key/.done"

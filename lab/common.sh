@@ -8,6 +8,14 @@ export LAB_DIR TOP_DIR BUILD
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 warn() { printf '[lab] warning: %s\n' "$*" >&2; }
+# stale WHAT: something was served from a cache because the archive could
+# not be reached. Said now, and again in make check's summary (a warning
+# there, and a failure under CI=true).
+stale() {
+	warn "$*"
+	mkdir -p "$BUILD/results"
+	printf '%s\n' "$*" >>"$BUILD/results/warnings"
+}
 die() {
 	printf '[lab] error: %s\n' "$*" >&2
 	exit 1
@@ -68,6 +76,22 @@ newest_headers() {
 	printf '%s\n' /usr/src/linux-headers-*-"$a" | sort -V | tail -n 1 | grep -v '\*' || true
 }
 
+# Debian 12's own kernel headers on this host for a Debian architecture:
+# the newest installed linux-headers-6.1.0-N-ARCH package (bookworm's 6.1
+# ABI names), with its image in /boot. Other kernels installed beside it
+# (backports' 6.12, say) never stand in for it.
+debian12_headers() {
+	local a=${1:-amd64} pkg rel
+	dpkg-query -W -f '${db:Status-Status} ${Package}\n' "linux-headers-6.1.0-*-$a" 2>/dev/null |
+		sed -n 's/^installed //p' | sort -V -r | while read -r pkg; do
+		rel=${pkg#linux-headers-}
+		if [[ -d /usr/src/$pkg && -r /boot/vmlinuz-$rel ]]; then
+			echo "/usr/src/$pkg"
+			break
+		fi
+	done
+}
+
 # The Debian mirror this machine's apt uses (DEBIAN_MIRROR overrides it), so
 # a local mirror or proxy serves the lab as it serves apt. With "security",
 # the mirror of bookworm-security.
@@ -94,7 +118,7 @@ debian_mirror() {
 kernel_vars() {
 	local file=$LAB_DIR/kernels/$1
 	[[ -r $file && $1 != README ]] || die "no kernel '$1' (see: make kernels)"
-	get='' arch=x86_64 suite='' config='' llvm='' extras='' about='' check='' buildroot='' newer_than=''
+	get='' arch=x86_64 suite='' config='' llvm='' extras='' about='' check='' buildroot='' newer_than='' estimate=''
 	# shellcheck source=/dev/null
 	. "$file"
 }

@@ -40,9 +40,9 @@ mkdir -p "$dir"
 start=$SECONDS
 
 log "debian rootfs: debootstrap bookworm (minbase + systemd, udev, kmod) from $mirror"
-as_root debootstrap --variant=minbase --include=systemd,systemd-sysv,udev,kmod,adduser,passwd,login \
-	bookworm "$root" "$mirror" >"$dir/debootstrap.log" 2>&1 ||
-	{ tail -n 30 "$dir/debootstrap.log" >&2; die "debootstrap failed"; }
+"$here/progress.sh" "debian rootfs: debootstrap bookworm" "$dir/debootstrap.log" "" "" -- \
+	as_root debootstrap --variant=minbase --include=systemd,systemd-sysv,udev,kmod,adduser,passwd,login \
+	bookworm "$root" "$mirror" || die "debootstrap failed"
 
 # The headers of the lab's kernel come from bookworm-security, like the
 # host's: give the guest the same sources.
@@ -59,9 +59,9 @@ as_root mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
 log "debian rootfs: installing dkms and linux-headers-$krel in the guest"
 as_root chroot "$root" apt-get update -q >"$dir/apt.log" 2>&1 ||
 	{ tail -n 30 "$dir/apt.log" >&2; die "apt-get update in the guest failed"; }
-as_root chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	--no-install-recommends dkms "linux-headers-$krel" >>"$dir/apt.log" 2>&1 ||
-	{ tail -n 30 "$dir/apt.log" >&2; die "apt-get in the guest failed"; }
+"$here/progress.sh" "debian rootfs: installing dkms and linux-headers-$krel" "$dir/apt-install.log" "" "" -- \
+	as_root chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	--no-install-recommends dkms "linux-headers-$krel" || die "apt-get in the guest failed"
 as_root chroot "$root" apt-get clean
 umount_all "$root"
 

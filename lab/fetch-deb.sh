@@ -23,7 +23,7 @@ else
 	version=$(find "$top" -mindepth 1 -maxdepth 1 -name "${pkg}_*" -printf '%f\n' 2>/dev/null |
 		sed "s/^${pkg}_//" | sort -V | tail -n 1)
 	[[ -n $version ]] || die "fetch deb: $suite unreachable and no $pkg cached"
-	log "fetch deb: $suite unreachable, using the cached $pkg $version"
+	stale "fetch deb: $suite unreachable, using the cached $pkg $version"
 fi
 dir=$top/${pkg}_$version
 if [[ ! -e $dir/.done ]]; then

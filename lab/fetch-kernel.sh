@@ -44,7 +44,7 @@ else
 	krel=$(find "$top" -mindepth 2 -maxdepth 2 -name .done -printf '%h\n' 2>/dev/null |
 		xargs -r -n1 basename | sort -V | tail -n 1)
 	[[ -n $krel ]] || { cat "$apt_dir/update.log" >&2; die "fetch kernel: apt-get update for $suite failed"; }
-	log "fetch kernel: $suite unreachable, using the newest cached kernel, $krel"
+	stale "fetch kernel: $suite unreachable, using the newest cached kernel, $krel"
 fi
 
 root=$top/$krel
@@ -66,8 +66,10 @@ mapfile -t pkgs < <(echo "linux-image-$krel:$arch"; image_deps "$krel"
 log "fetch kernel: fetching ${pkgs[*]} from $suite"
 rm -rf "$root" "$top/debs"
 mkdir -p "$top/debs"
-(cd "$top/debs" && apt-get "${apt_opts[@]}" download "${pkgs[@]}") >"$apt_dir/download.log" 2>&1 ||
-	{ cat "$apt_dir/download.log" >&2; die "fetch kernel: apt-get download failed"; }
+"$here/progress.sh" "fetch kernel: downloading from $suite" "$apt_dir/download.log" "" \
+	"$BUILD/kernels/stats/fetch-$suite-$arch" -- \
+	env -C "$top/debs" apt-get "${apt_opts[@]}" download "${pkgs[@]}" ||
+	die "fetch kernel: apt-get download failed"
 for deb in "$top"/debs/*.deb; do
 	dpkg-deb -x "$deb" "$root"
 done

@@ -30,8 +30,8 @@ resolve() {
 	case $get in
 	packaged)
 		if [[ $arch == "$(host_arch)" ]]; then
-			kdir=$(newest_headers "$deb_arch")
-			[[ -n $kdir ]] || die "no linux-headers-*-$deb_arch on this host (run lab/setup.sh)"
+			kdir=$(debian12_headers "$deb_arch")
+			[[ -n $kdir ]] || die "no Debian 12 kernel (linux-headers-6.1.0-*-$deb_arch and its image) on this host (run lab/setup.sh)"
 			rel=${kdir#/usr/src/linux-headers-}
 			echo "$kdir /boot/vmlinuz-$rel $rel $arch"
 			return
@@ -59,6 +59,74 @@ resolve() {
 	*) die "kernel $name: unknown get=$get" ;;
 	esac
 }
+
+# seconds STATS...: the seconds the first existing stats file recorded (a
+# build or fetch on this machine, by lab/progress.sh).
+seconds() {
+	local f s
+	for f in "$@"; do
+		[[ -r $f ]] || continue
+		read -r _ s <"$f"
+		echo "${s:-}"
+		return
+	done
+}
+
+# plan NAME: one line of make check's plan: what this kernel needs before
+# its VM can boot, and how long that takes (measured here before, or the
+# description's stated estimate, or "unknown").
+plan() {
+	local name=$1 a est what
+	kernel_vars "$name"
+	a=$arch
+	[[ $a == any ]] && a=${ARCH:-$(host_arch)}
+	if resolve "$name" --cached >/dev/null 2>&1; then
+		printf '  %-12s %-7s cached\n' "$name" "$a"
+		return
+	fi
+	arch_vars "$a"
+	case $get in
+	packaged)
+		if [[ $a == "$(host_arch)" ]]; then
+			what="Debian 12's kernel, installed by lab/setup.sh" est=0
+		else
+			what="fetch Debian 12's $deb_arch kernel with apt"
+			est=$(seconds "$BUILD/kernels/stats/fetch-bookworm-$deb_arch")
+		fi
+		;;
+	fetch)
+		what="fetch $suite's newest $deb_arch kernel with apt"
+		est=$(seconds "$BUILD/kernels/stats/fetch-$suite-$deb_arch")
+		;;
+	build)
+		what="build from source (lab/$config)"
+		est=$(seconds "$(find "$BUILD/kernels/stats" -name "$name.*" -printf '%T@ %p\n' 2>/dev/null |
+			sort -rn | sed -n '1s/^[^ ]* //p')")
+		if [[ -z $est && -n $estimate ]]; then
+			est="$estimate (stated default)"
+		fi
+		;;
+	esac
+	if [[ -n $buildroot ]] && ! "$here/buildroot.sh" "$buildroot" --cached >/dev/null 2>&1; then
+		what+=", after a $buildroot build root (debootstrap: $(seconds "$BUILD/kernels/stats/buildroot-$buildroot" || true))"
+		what=${what/debootstrap: )/debootstrap: unknown)}
+	fi
+	case $est in
+	'') est=unknown ;;
+	0) est='' ;;
+	*) est="about ${est%% *} s${est#"${est%% *}"}" ;;
+	esac
+	printf '  %-12s %-7s %s%s\n' "$name" "$a" "$what" "${est:+, $est}"
+}
+
+if [[ ${1:-} == --plan ]]; then
+	shift
+	echo "[lab] plan: $# kernel(s); what each needs before its VM boots:"
+	for k in "$@"; do
+		plan "$k"
+	done
+	exit 0
+fi
 
 if [[ ${1:-} == --list ]]; then
 	printf '%-12s %-7s %-8s %-5s %-28s %s\n' KERNEL ARCH GET CHECK VERSION ABOUT

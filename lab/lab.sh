@@ -3,6 +3,7 @@
 # every VM goes through lab/vmjob.sh.
 #
 #   lab/lab.sh run        replay the tutorial in the VM, step by step
+#                         (STEP=n: only task n, from tutorial/, instead)
 #   lab/lab.sh check      every test on every kernel of the default list
 #   lab/lab.sh shell      interactive busybox shell with the module loaded
 #   lab/lab.sh bench      benchmarks (bench/), printed as a table and JSON
@@ -24,6 +25,16 @@ job=${1:?usage: lab/lab.sh run|check|shell|bench|detectors|kernels}
 
 if [[ $job == kernels ]]; then
 	exec "$here/kernel.sh" --list
+fi
+
+# make run STEP=n: a stage of tutorial/, or one line naming them all, before
+# anything is built or booted.
+if [[ $job == run && -v STEP ]]; then
+	stages=$(cd "$TOP_DIR/tutorial" && for d in [0-9][0-9]-*/; do
+		d=${d%%-*} && echo "${d#0}"
+	done | tr '\n' ' ')
+	[[ $STEP =~ ^[0-9]{1,2}$ && " $stages" == *" $((10#$STEP)) "* ]] ||
+		die "STEP='$STEP' is not a tutorial stage; the stages are ${stages% } (make run STEP=n)"
 fi
 
 # make check's list: every kernel with check=yes, plus, without ARCH=,
@@ -98,6 +109,12 @@ else
 	step setup "$here/setup.sh"
 fi
 step "userspace build" make -s -C "$TOP_DIR" userspace >&2
+if [[ $job == check ]]; then
+	# The judge is judged first: recorded guest outputs, each with the
+	# verdict it must get, in seconds and without a VM.
+	step "verdict self-test" "$here/verdict_test.py" >&2
+	rm -rf "$BUILD/results/kernels" "$BUILD/results/warnings"
+fi
 
 if [[ $job == detectors ]]; then
 	exec "$here/detectors.sh"
@@ -107,7 +124,11 @@ if [[ ${ROOTFS:-busybox} == debian ]]; then
 	export KERNEL=distro
 fi
 
-passed=0 failed=0 rc=0 summary=() upstream=() bench_files=() rows=0 met=0 missed=0
+if [[ $job != shell && -z ${KDIR:-} ]]; then
+	# shellcheck disable=SC2046 # one kernel name per word
+	"$here/kernel.sh" --plan $(kernels) >&2
+fi
+rc=0 records=() bench_files=() rows=0 met=0 missed=0
 for kernel in $(kernels); do
 	tag=$kernel
 	[[ ${ROOTFS:-busybox} == debian ]] && tag=debian
@@ -115,16 +136,11 @@ for kernel in $(kernels); do
 		"$here/vmjob.sh" shell "$kernel" || rc=1
 		continue
 	fi
+	records+=("$BUILD/results/kernels/${tag//\//-}.json")
 	result=$("$here/vmjob.sh" "$job" "$kernel" "$tag" | tail -n 1) || rc=1
-	read -r name release p f <<<"$result"
-	if [[ ${p:-} == skip ]]; then
-		summary+=("kernel $name $release: skipped, ${result#* skip }")
-		continue
-	fi
-	if [[ -z ${f:-} ]]; then
-		# The job stopped before it could count: one failure, named.
-		name=$kernel release='?' p=0 f=1
-	fi
+	read -r _ _ p f _ <<<"$result"
+	[[ ${p:-} != skip ]] || continue
+	[[ -n ${f:-} ]] || p=0 f=1
 	case $job in
 	run)
 		if ((f == 0)) && ((rc == 0)); then
@@ -143,20 +159,10 @@ for kernel in $(kernels); do
 		fi
 		;;
 	check)
-		if ((p + f == 0)); then
-			log "check: no test ran on $kernel (TESTS='${TESTS:-}' matches none?)"
-			f=1
-		fi
-		summary+=("kernel $name $release: $p passed, $f failed")
-		passed=$((passed + p)) failed=$((failed + f))
 		if grep -q '^extras=upstream' "$here/kernels/$kernel" 2>/dev/null; then
 			# The same suite against upstream's Rust driver on this kernel.
-			e=0
-			result=$("$here/vmjob.sh" upstream "$kernel" "$tag-upstream" | tail -n 1) || rc=1
-			read -r name release p e f <<<"$result"
-			[[ -n ${f:-} ]] || p=0 e=0 f=1
-			upstream+=("upstream rust_misc_device on $kernel $release: $p passed, $e expected differences, $f failed")
-			passed=$((passed + p)) failed=$((failed + f))
+			records+=("$BUILD/results/kernels/$tag-upstream.json")
+			"$here/vmjob.sh" upstream "$kernel" "$tag-upstream" >/dev/null || rc=1
 		fi
 		;;
 	esac
@@ -173,8 +179,15 @@ if [[ $job == bench ]]; then
 	echo "bench: $rows rows, $met targets met, $missed missed"
 fi
 if [[ $job == check ]]; then
-	printf '%s\n' "${summary[@]}" "${upstream[@]}"
-	((failed == 0)) || rc=1
-	echo "$passed passed, $failed failed"
+	# Every kernel's record, in order, whatever became of its job: the
+	# matrix, results.json, junit.xml and the totals.
+	warnings=()
+	if [[ -r $BUILD/results/warnings ]]; then
+		mapfile -t lines <"$BUILD/results/warnings"
+		for w in "${lines[@]}"; do
+			warnings+=(--warning "$w")
+		done
+	fi
+	"$here/verdict.py" report "$BUILD/results" "${records[@]}" "${warnings[@]}" || rc=1
 fi
 exit "$rc"

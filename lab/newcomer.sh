@@ -28,9 +28,9 @@ mkdir -p "$top"
 start=$SECONDS
 
 log "newcomer: debootstrap bookworm (minbase + git, make) from $mirror"
-as_root debootstrap --variant=minbase --include=git,make,ca-certificates \
-	bookworm "$root" "$mirror" >"$top/debootstrap.log" 2>&1 ||
-	{ tail -n 30 "$top/debootstrap.log" >&2; die "newcomer: debootstrap failed"; }
+"$here/progress.sh" "newcomer: debootstrap bookworm" "$top/debootstrap.log" "" "" -- \
+	as_root debootstrap --variant=minbase --include=git,make,ca-certificates \
+	bookworm "$root" "$mirror" || die "newcomer: debootstrap failed"
 log "newcomer: bare Debian 12 in $((SECONDS - start)) s"
 # The same sources as this machine's apt, so its mirror serves the newcomer.
 as_root tee "$root/etc/apt/sources.list" >/dev/null <<SOURCES

@@ -34,6 +34,9 @@ packages=(
 	dwarves debian-archive-keyring
 	# make lint
 	sparse shellcheck
+	# the verdict (lab/verdict.py) and its test, which reads junit.xml as a
+	# CI system would
+	python3 python3-junitparser
 )
 case ${1:-} in
 packaging)

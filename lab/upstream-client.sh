@@ -50,7 +50,7 @@ fall_back() {
 	local dir
 	dir=$(newest_cached)
 	[[ -n $dir ]] || die "upstream client: $1, and nothing is cached under $top"
-	log "upstream client: $1; using the newest cached copy, linux-source $(basename "$dir")"
+	stale "upstream client: $1; using the newest cached copy, linux-source $(basename "$dir")"
 	echo "$dir/rust_misc_client.c"
 	exit 0
 }

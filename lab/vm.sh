@@ -120,12 +120,31 @@ elif [[ $job == probe ]]; then
 		status=$?
 	fi
 else
+	# Never a silent minute: when the console has said nothing for 45 s (a
+	# long test program, a slow TCG boot), say that the VM still runs.
+	(
+		size=0 quiet=0 start=$SECONDS
+		while sleep 5; do
+			now=$(stat -c %s "$console_log" 2>/dev/null || echo 0)
+			if ((now != size)); then
+				size=$now quiet=0
+				continue
+			fi
+			quiet=$((quiet + 5))
+			if ((quiet % 45 == 0)); then
+				log "vm: still running, $((SECONDS - start)) s of its ${limit} s; the console has been quiet for ${quiet} s"
+			fi
+		done
+	) &
+	watcher=$!
 	if timeout -k 5 "$limit" "${cmd[@]}" -append "$append" \
 		-serial stdio "${ports[@]}" </dev/null 2>&1 | tee "$console_log"; then
 		status=0
 	else
 		status=${PIPESTATUS[0]}
 	fi
+	kill "$watcher" 2>/dev/null || true
+	wait "$watcher" 2>/dev/null || true
 fi
 
 if ((status == 124 || status == 137)); then

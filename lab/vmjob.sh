@@ -2,7 +2,7 @@
 # One VM job on one kernel: the only path by which the lab boots anything.
 # It makes the kernel ready (lab/kernel.sh), builds the modules for it,
 # packs the guest, boots it with a hard timeout (lab/vm.sh), judges the
-# result (lab/verdict.sh) and prints the counts.
+# result (lab/verdict.py) and prints the counts.
 #
 # usage: lab/vmjob.sh JOB KERNEL [TAG [SOURCE_TREE]]
 #   JOB          run | check | shell | bench, or upstream: the check suite
@@ -10,7 +10,7 @@
 #                judged against tests/upstream-differences.txt
 #   KERNEL       a name from lab/kernels/ (or "custom" with KDIR=)
 #   TAG          names the build directory $BUILD/TAG (default: KERNEL)
-#   SOURCE_TREE  where driver/ and examples/hello/ come from (default: this
+#   SOURCE_TREE  where driver/ and tutorial/ come from (default: this
 #                checkout; lab/detectors.sh passes broken copies)
 #
 # Environment: TESTS (a test pattern), TIMEOUT (seconds for the whole VM),
@@ -20,10 +20,12 @@
 # Debian 12 guest with the packages instead of the busybox initramfs),
 # ARCH, KDIR, LLVM.
 #
-# Prints "KERNEL RELEASE PASSED FAILED" on stdout as its last line
-# ("KERNEL RELEASE PASSED EXPECTED FAILED" for upstream, and "KERNEL
-# RELEASE skip REASON" for a kernel skipped by its newer_than); exits
-# non-zero if the job failed. Logs are in $BUILD/TAG/logs.
+# Prints "KERNEL RELEASE PASSED FAILED SKIPPED" on stdout as its last line
+# ("KERNEL RELEASE PASSED EXPECTED FAILED SKIPPED" for upstream, and
+# "KERNEL RELEASE skip REASON" for a kernel skipped by its newer_than);
+# exits non-zero if the job failed. Writes the kernel's record (outcome,
+# every test) to $BUILD/results/kernels/TAG.json, whatever happens, for
+# lab/verdict.py report. Logs are in $BUILD/TAG/logs.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,16 +36,32 @@ job=${1:?usage: lab/vmjob.sh JOB KERNEL [TAG [SOURCE_TREE]]} kernel=${2:?usage: 
 tag=${3:-$kernel} src=${4:-$TOP_DIR}
 rootfs=${ROOTFS:-busybox}
 out=$BUILD/$tag logdir=$BUILD/$tag/logs
+# The kernel's record, for lab/verdict.py report: results.json, junit.xml.
+record=$BUILD/results/kernels/${tag//\//-}.json
+mkdir -p "$(dirname "$record")"
+rm -f "$record"
 declare -a phase_names=() phase_secs=()
 
-# phase NAME CMD...: run a step, time it, and name it if it fails.
+# record OUTCOME REASON: the kernel's record when its job ends before a VM
+# could be judged (lab/verdict.py names the outcomes).
+record() {
+	"$here/verdict.py" outcome --kernel "$kernel" --outcome "$1" --reason "$2" \
+		--release "${release:-?}" --arch "${arch:-?}" --log "$logdir" \
+		--driver "$([[ $job == upstream ]] && echo upstream || echo cmisc)" --out "$record"
+}
+
+# phase NAME OUTCOME CMD...: run a step and time it; if it fails, the
+# kernel's outcome is OUTCOME, named with the step.
 phase() {
-	local name=$1 start=$EPOCHREALTIME rc=0
-	shift
+	local name=$1 outcome=$2 start=$EPOCHREALTIME rc=0
+	shift 2
 	"$@" || rc=$?
 	phase_names+=("$name")
 	phase_secs+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')")
-	((rc == 0)) || die "$kernel: failed at step: $name (exit $rc)"
+	if ((rc != 0)); then
+		record "$outcome" "failed at step: $name (exit $rc)"
+		die "$kernel: failed at step: $name (exit $rc)"
+	fi
 }
 
 print_phases() {
@@ -60,10 +78,13 @@ resolve() {
 
 # shellcheck disable=SC2317 # called through phase()
 # Build the modules in $out/src, a mirror of symlinks, so that Kbuild never
-# writes into the source tree.
+# writes into the source tree: the driver and every stage of tutorial/.
 build_modules() {
-	local d f flags=()
-	for d in driver examples/hello; do
+	local d f rc=0 flags=() dirs=(driver)
+	for d in "$src"/tutorial/[0-9][0-9]-*/; do
+		[[ -d $d ]] && d=${d%/} && dirs+=("tutorial/${d##*/}")
+	done
+	for d in "${dirs[@]}"; do
 		mkdir -p "$out/src/$d"
 		# Relink from scratch: a stale link (a removed source, or a generated
 		# *.mod.c left by an in-place build) would be written through by Kbuild.
@@ -71,32 +92,43 @@ build_modules() {
 		for f in "$src/$d"/*.[ch] "$src/$d"/Kbuild "$src/$d"/Makefile; do
 			[[ -e $f && $f != *.mod.c ]] && ln -s "$f" "$out/src/$d/"
 		done
+		rm -f "$out/src/$d/build.status"
 	done
 	ln -sfn "$src/include" "$out/src/include"
 	ln -sfn "$src/VERSION" "$out/src/VERSION"
 	[[ $arch == "$(host_arch)" ]] || flags+=(ARCH="${arch/x86_64/x86}" CROSS_COMPILE="$cross")
 	[[ -n $llvm ]] && flags+=(LLVM=1)
-	# The driver with W=1, and not one warning allowed on any kernel.
+	# Every module with W=1, and not one warning allowed on any kernel.
+	# Each build leaves build.log and build.status (make's exit status).
 	if [[ -n $buildroot ]]; then
-		# One command in the build root at a time: both modules in one go.
+		# One command in the build root at a time: every module in one go.
 		# shellcheck disable=SC2016 # expanded by the inner shell
-		"$here/buildroot.sh" "$buildroot" run bash -c 'make -s -C "$1" W=1 "${@:3}" >"$1/build.log" 2>&1 &&
-			make -s -C "$2" "${@:3}"' bash "$out/src/driver" "$out/src/examples/hello" \
-			KDIR="$kdir" "${flags[@]}" >&2 || { cat "$out/src/driver/build.log" >&2; return 1; }
+		"$here/buildroot.sh" "$buildroot" run bash -c 'n=$1 && shift && for d in "${@:1:n}"; do
+			make -s -C "$d" W=1 "${@:$((n + 1))}" >"$d/build.log" 2>&1; echo $? >"$d/build.status"
+			done' bash "${#dirs[@]}" "${dirs[@]/#/$out/src/}" KDIR="$kdir" "${flags[@]}" >&2 || return 1
 	else
-		# The two module builds are independent: run them side by side.
-		make -s -C "$out/src/driver" KDIR="$kdir" W=1 "${flags[@]}" >"$out/src/driver/build.log" 2>&1 &
-		local driver_pid=$!
-		make -s -C "$out/src/examples/hello" KDIR="$kdir" "${flags[@]}" >&2 || {
-			wait "$driver_pid" || true
-			return 1
-		}
-		wait "$driver_pid" || { cat "$out/src/driver/build.log" >&2; return 1; }
+		# The builds are independent: run them side by side.
+		for d in "${dirs[@]}"; do
+			(
+				s=0
+				make -s -C "$out/src/$d" KDIR="$kdir" W=1 "${flags[@]}" >"$out/src/$d/build.log" 2>&1 || s=$?
+				echo "$s" >"$out/src/$d/build.status"
+			) &
+		done
+		wait
 	fi
-	if grep -E 'warning:|error:' "$out/src/driver/build.log" >&2; then
-		warn "the driver built with warnings (W=1) against $kernel"
-		return 1
-	fi
+	for d in "${dirs[@]}"; do
+		f=$out/src/$d/build.log
+		if [[ $(cat "$out/src/$d/build.status" 2>/dev/null) != 0 ]]; then
+			cat "$f" >&2
+			warn "$d does not build against $kernel: $(grep -m 1 -i 'error:' "$f" | sed "s|^$out/src/||")"
+			rc=1
+		elif grep -E 'warning:|error:' "$f" >&2; then
+			warn "$d built with warnings (W=1) against $kernel"
+			rc=1
+		fi
+	done
+	return "$rc"
 }
 
 # shellcheck disable=SC2317 # called through phase()
@@ -113,9 +145,20 @@ foreign_guest() {
 	# The kernel's own modules: of the fetched package, or of the host.
 	kroot=${kdir%/usr/src/*}
 	mkdir -p "$out/lab-modules"
+	local loads=()
 	for m in virtio/virtio_mmio char/virtio_console; do
 		f=$(find "$kroot/lib/modules/$release" "$kroot/usr/lib/modules/$release" -path "*/kernel/drivers/$m.ko*" 2>/dev/null | head -n 1)
-		[[ -n $f ]] || die "no $m module for $release"
+		if [[ -z $f ]]; then
+			# Built in (6.12's arm64 kernel has virtio_console so): nothing
+			# to load. Neither a module nor built in: the guest cannot talk.
+			if grep -qsx "kernel/drivers/$m.ko" "$kroot/lib/modules/$release/modules.builtin" \
+				"$kroot/usr/lib/modules/$release/modules.builtin"; then
+				log "$release: $m is built in"
+				continue
+			fi
+			die "$release has no $m, neither as a module nor built in: its guest has no channels"
+		fi
+		loads+=("$(basename "$m")")
 		case $f in
 		*.xz) xz -dc "$f" >"$out/lab-modules/$(basename "$m").ko" ;;
 		*.zst) zstd -qdc "$f" >"$out/lab-modules/$(basename "$m").ko" ;;
@@ -123,13 +166,38 @@ foreign_guest() {
 		esac
 		guest_opts+=(--lab-module "$out/lab-modules/$(basename "$m").ko")
 	done
-	append+=" lab_modules=virtio_mmio,virtio_console"
+	local IFS=,
+	append+=" lab_modules=${loads[*]}"
+}
+
+# shellcheck disable=SC2317 # called through phase()
+# expected_programs: the programs this kernel's guest must run and report,
+# from the sources (make print-programs) rather than from what the build
+# left in $usr: a program dropped from the build is missing, not forgotten.
+expected_programs() {
+	local f
+	make -s -C "$TOP_DIR" print-programs
+	if [[ $rootfs == debian ]]; then
+		echo debian
+	elif [[ $extras == debug ]]; then
+		for f in "$TOP_DIR"/tests/debug/*.c "$here"/guest/debug/*.sh; do
+			basename "$f" .c
+		done
+	elif [[ $extras == upstream && $job != upstream ]]; then
+		for f in "$here"/guest/upstream/*.sh; do
+			basename "$f"
+		done
+	fi
 }
 
 # shellcheck disable=SC2317 # called through phase()
 pack_initramfs() {
-	local opts=("${guest_opts[@]}") kos=("$out/src/driver/cmisc.ko" "$out/src/examples/hello/hello.ko")
+	local d opts=("${guest_opts[@]}") kos=("$out/src/driver/cmisc.ko" "$out/src/tutorial/07-hello/hello.ko")
 	[[ -e $out/src/driver/cmisc_kunit.ko ]] && kos+=("$out/src/driver/cmisc_kunit.ko")
+	# Every tutorial stage (make run STEP=n, and tutorial_test in make check).
+	for d in "$src"/tutorial/[0-9][0-9]-*/; do
+		[[ -d $d ]] && d=${d%/} && opts+=(--tutorial "$out/src/tutorial/${d##*/}/hello.ko")
+	done
 	[[ $extras == debug ]] && opts+=(--debug)
 	if [[ $extras == upstream ]]; then
 		# Upstream's Rust samples, as this kernel built them.
@@ -137,6 +205,8 @@ pack_initramfs() {
 		cp "$kdir"/samples/rust/rust_minimal.ko "$kdir"/samples/rust/rust_misc_device.ko "$out/upstream/"
 		opts+=(--upstream "$out/upstream")
 	fi
+	expected_programs >"$out/programs.expected"
+	echo tutorial_test >>"$out/programs.expected" # lab/initramfs.sh --tutorial
 	"$here/initramfs.sh" "${opts[@]}" "$out/initramfs.cpio" "$usr" "${kos[@]}"
 	initrd=$out/initramfs.cpio
 }
@@ -154,7 +224,8 @@ pack_debian() {
 	cp "$BUILD"/deb/cmisc-dkms_*.deb "$BUILD"/deb/cmisc-tools_*.deb "$dir/debs/"
 	cp -r "$BUILD/user/tests" "$dir/tests"
 	find "$BUILD/user" -maxdepth 1 -type f -perm -u+x -exec cp {} "$dir/bin/" \;
-	cp "$out/src/examples/hello/hello.ko" "$TOP_DIR/VERSION" "$here/guest/debian-check.sh" "$dir/"
+	cp "$out/src/tutorial/07-hello/hello.ko" "$TOP_DIR/VERSION" "$here/guest/debian-check.sh" "$here/guest/tap.sh" "$dir/"
+	expected_programs >"$out/programs.expected"
 	mkfs.ext4 -q -F -L cmisc-lab -d "$dir" "$out/lab.ext4" "$(($(du -sm "$dir" | cut -f1) + 32))M" >&2
 	initrd=/boot/initrd.img-$release
 }
@@ -162,19 +233,20 @@ pack_debian() {
 extras='' llvm='' buildroot='' newer_than=''
 [[ $kernel == custom ]] || kernel_vars "$kernel"
 llvm=${LLVM:-$llvm}
-phase "kernel $kernel" resolve
+phase "kernel $kernel" "kernel unavailable" resolve
 arch_vars "$arch"
 if [[ -n $newer_than ]]; then
 	other=$("$here/kernel.sh" "$newer_than" | cut -d' ' -f3)
 	if ! dpkg --compare-versions "$release" gt "$other"; then
 		log "$kernel: $release is not newer than $newer_than's $other: skipped"
+		record skipped "$release is not newer than $newer_than's $other"
 		echo "$kernel $release skip not newer than $newer_than's $other"
 		exit 0
 	fi
 fi
 usr=$BUILD/user guest_opts=() append=''
-[[ $arch == "$(host_arch)" ]] || phase "userspace and busybox ($arch)" foreign_guest
-phase "module build ($tag)" build_modules
+[[ $arch == "$(host_arch)" ]] || phase "userspace and busybox ($arch)" "kernel unavailable" foreign_guest
+phase "module build ($tag)" "module build failed" build_modules
 case $job in
 run) limit=300 ;;
 check | upstream) limit=1500 ;;
@@ -187,6 +259,8 @@ esac
 [[ $extras == debug && $job == check ]] && limit=2700
 limit=${TIMEOUT:-$limit}
 append+=" lab_tests=${TESTS:-} lab_test_timeout=${TEST_TIMEOUT:-120}"
+# make run STEP=n (checked by lab/lab.sh): the guest replays that task alone.
+[[ $job != run || -z ${STEP:-} ]] || append+=" lab_step=$STEP"
 vm_job=$job expected=''
 if [[ $job == bench ]]; then
 	# Counted, not timed: instructions under icount unless BENCH_CLOCK=wall.
@@ -204,11 +278,11 @@ if [[ $job == upstream ]]; then
 fi
 disks=''
 if [[ $rootfs == debian ]]; then
-	phase "debian guest ($tag)" pack_debian
+	phase "debian guest ($tag)" "boot failed" pack_debian
 	append="root=/dev/vda rw $append"
 	disks="$rootfs_image $out/lab.ext4"
 else
-	phase "initramfs ($tag)" pack_initramfs
+	phase "initramfs ($tag)" "boot failed" pack_initramfs
 fi
 
 status=0
@@ -226,6 +300,10 @@ phase_names+=("vm $job ($tag)") phase_secs+=("$((SECONDS - start)).0")
 print_phases
 [[ $job == shell ]] && exit "$status"
 rc=0
-counts=$("$here/verdict.sh" "$logdir" "$status" "kernel $kernel $release" "$limit" "$expected") || rc=1
+verdict=(judge "$logdir" --kernel "$kernel" --release "$release" --arch "$arch"
+	--job "$job" --status "$status" --limit "$limit" --out "$record")
+[[ $job != check && $job != upstream ]] || verdict+=(--programs "$out/programs.expected")
+[[ -z $expected ]] || verdict+=(--differences "$expected")
+counts=$(KUNIT_PARSER_DIR=$BUILD/ksft/kunit "$here/verdict.py" "${verdict[@]}") || rc=1
 echo "$kernel $release $counts"
 exit "$rc"

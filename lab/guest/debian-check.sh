@@ -11,9 +11,20 @@ n=0
 rc=0
 krel=$(uname -r)
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-
+export LAB_RESULTS=$R
+exec 3>>"$R"
 read -r up _ </proc/uptime
-echo "# lab: Debian guest up ${up}s after boot, kernel $krel" | tee -a "$R"
+echo "lab-guest-up $up" >&3
+echo "# lab: Debian guest up ${up}s after boot, kernel $krel"
+
+# The steps are one program, "debian", framed as lab/guest/tap.sh frames
+# the others; its plan is the number of step lines in this file, so a step
+# that never ran is counted. Its section is sent at the end (the suite's
+# programs are sections of their own in between).
+steps=/tmp/debian.section
+read -r t0 _ </proc/uptime
+plan=$(grep -c '^step ' "$0")
+printf '|%s|TAP version 13\n|%s|1..%s\n' "$t0" "$t0" "$plan" >$steps
 
 # step NAME CMD...: one TAP test; its output is shown as diagnostics.
 step() {
@@ -26,8 +37,12 @@ step() {
 		res="not ok $n debian.$name"
 		rc=1
 	fi
-	sed 's/^/# /' /tmp/step.out
-	echo "$res" | tee -a "$R"
+	read -r now _ </proc/uptime
+	sed 's/^/# /' /tmp/step.out >/tmp/step.diag
+	cat /tmp/step.diag
+	sed "s/^/|$now|/" /tmp/step.diag >>$steps
+	echo "$res"
+	echo "|$now|$res" >>$steps
 }
 
 is() {
@@ -57,16 +72,13 @@ step node_is_root_0600_before_the_rule is "$(stat -c %a:%U:%G /dev/rust-misc-dev
 
 # The kselftest suite of the busybox lab, against the DKMS-built module.
 export CMISC_KO="/lib/modules/$krel/updates/dkms/cmisc.ko" CMISC_HELLO_KO=/lab/hello.ko
+# shellcheck source=lab/guest/tap.sh
+. /lab/tap.sh
+export CMISC_TESTS="${lab_tests:-}"
+lab_count=$(find /lab/tests -maxdepth 1 -type f -perm -u+x | wc -l)
 for t in /lab/tests/*; do
-	echo "# lab: $(basename "$t")"
-	CMISC_TESTS="${lab_tests:-}" "$t" >/tmp/tap 2>&1
-	trc=$?
-	cat /tmp/tap
-	cat /tmp/tap >>"$R"
-	if [ "$trc" -ne 0 ]; then
-		rc=1
-		grep -q '^not ok ' /tmp/tap || echo "not ok 1 $(basename "$t") # exited $trc" | tee -a "$R"
-	fi
+	[ -x "$t" ] || continue
+	tap_run "${t##*/}" 300 "$t" || rc=1
 done
 
 rule_applies() {
@@ -98,7 +110,11 @@ step modprobe_r modprobe -r cmisc
 step purge_packages dpkg --purge cmisc-tools cmisc-dkms
 step removed_cleanly removed_cleanly
 
-echo "lab-taint $(cat /proc/sys/kernel/tainted)" >>"$R"
+read -r t1 _ </proc/uptime
+echo "lab-program-begin debian $t0" >&3
+cat $steps >&3
+echo "lab-program-end debian status=$rc timeout=0 secs=$(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }")" >&3
+echo "lab-taint $(cat /proc/sys/kernel/tainted)" >&3
 dmesg >/dev/ttyS2
 echo "lab-exit-status $rc" >/dev/ttyS3
 sync

@@ -5,6 +5,8 @@
 # "My numbers are [72, 108, 200]" and its exit line. Prints TAP.
 n=0
 rc=0
+echo "TAP version 13"
+echo "1..8"
 tap() {
 	n=$((n + 1))
 	if [ "$1" = ok ]; then
