@@ -8,6 +8,24 @@ export LAB_DIR TOP_DIR BUILD
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 warn() { printf '[lab] warning: %s\n' "$*" >&2; }
+# with_heartbeat LABEL CMD...: run CMD, and while it runs say so on stderr
+# every 30 s, so that no step goes a minute without a line. The heartbeat
+# stops with CMD, or with this shell if CMD exits it.
+with_heartbeat() {
+	local label=$1 start=$SECONDS beat rc=0
+	shift
+	(
+		while sleep 30 && kill -0 $$ 2>/dev/null; do
+			log "$label: still running, $((SECONDS - start)) s"
+		done
+	) >/dev/null &
+	beat=$!
+	"$@" || rc=$?
+	kill "$beat" 2>/dev/null || true
+	wait "$beat" 2>/dev/null || true
+	return "$rc"
+}
+
 # stale WHAT: something was served from a cache because the archive could
 # not be reached. Said now, and again in make check's summary (a warning
 # there, and a failure under CI=true).

@@ -97,7 +97,7 @@ bench_json() {
 step() {
 	local name=$1 start=$SECONDS
 	shift
-	"$@" || die "failed at step: $name (exit $?)"
+	with_heartbeat "$name" "$@" || die "failed at step: $name (exit $?)"
 	log "$name: $((SECONDS - start)) s"
 }
 

@@ -53,8 +53,10 @@ line() {
 			left="about $(hms "$left")"
 		fi
 		text="$label: $n/$total steps, $pct%, $(hms "$elapsed") elapsed, $left left"
-	else
+	elif ((n > 0)); then
 		text="$label: $n steps, $(hms "$elapsed") elapsed, time left unknown"
+	else
+		text="$label: $(hms "$elapsed") elapsed, $(wc -l <"$logfile") lines logged, time left unknown"
 	fi
 	printf '%s' "$text"
 }
@@ -86,7 +88,7 @@ if ((rc != 0)); then
 	tail -n 40 "$logfile" | sed 's/^/  | /' >&2
 	exit "$rc"
 fi
-printf '[lab] %s: done, %s steps in %s (log: %s)\n' "$label" "$(steps)" "$(hms $((SECONDS - start)))" "$logfile" >&2
+printf '[lab] %s: done in %s (log: %s)\n' "$label" "$(hms $((SECONDS - start)))" "$logfile" >&2
 if [[ -n $stats ]]; then
 	mkdir -p "$(dirname "$stats")"
 	echo "$(steps) $((SECONDS - start))" >"$stats.tmp" && mv "$stats.tmp" "$stats"

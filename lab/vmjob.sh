@@ -55,7 +55,7 @@ record() {
 phase() {
 	local name=$1 outcome=$2 start=$EPOCHREALTIME rc=0
 	shift 2
-	"$@" || rc=$?
+	with_heartbeat "$kernel: $name" "$@" || rc=$?
 	phase_names+=("$name")
 	phase_secs+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')")
 	if ((rc != 0)); then
