@@ -3,28 +3,35 @@
 # unpack under TCG).
 #
 # usage: lab/initramfs.sh [--debug] [--upstream DIR] [--busybox PATH]
-#                         [--lab-module KO]... OUT.cpio BINDIR MODULE.ko...
+#                         [--lab-module KO]... [--tutorial KO]...
+#                         OUT.cpio BINDIR MODULE.ko...
 #   BINDIR holds the static userspace: tools in BINDIR/, tests in
 #   BINDIR/tests/, benchmarks in BINDIR/bench/, the debug kernel's programs
-#   in BINDIR/debug/ (packed, with lab/guest/debug/, only with --debug).
+#   in BINDIR/debug/ (packed, with lab/guest/debug/, only with --debug;
+#   --fuzz packs the fuzzer alone).
 #   --upstream: upstream's Rust sample modules (*.ko in DIR) go to
 #   /lib/modules/upstream, and lab/guest/upstream/ to /lab/upstream.
 #   --busybox: a static busybox for the guest's architecture (default the
 #   host's, from busybox-static). --lab-module: a driver the guest's
-#   channels need, loaded by init (lab_modules=).
+#   channels need, loaded by init (lab_modules=). --tutorial: one stage's
+#   module, tutorial/NN-name/hello.ko, packed as
+#   /lib/modules/tutorial/NN-name/hello.ko; with any, /lab/tests/tutorial_test
+#   runs lab/guest/tutorial.sh --tap in make check.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-debug='' upstream='' busybox=/bin/busybox lab_modules=()
+debug='' fuzz='' upstream='' busybox=/bin/busybox lab_modules=() tutorial=()
 while [[ ${1:-} == --* ]]; do
 	case $1 in
 	--debug) debug=1 ;;
+	--fuzz) fuzz=1 ;;
 	--upstream) upstream=$2 && shift ;;
 	--busybox) busybox=$2 && shift ;;
 	--lab-module) lab_modules+=("$2") && shift ;;
+	--tutorial) tutorial+=("$2") && shift ;;
 	*) die "initramfs: unknown option $1" ;;
 	esac
 	shift
@@ -48,11 +55,25 @@ for sub in tests bench; do
 		cp -r "$bindir/$sub" "$root/lab/$sub"
 	fi
 done
+for ko in "${tutorial[@]}"; do
+	stage=$(basename "$(dirname "$ko")")
+	mkdir -p "$root/lib/modules/tutorial/$stage"
+	cp "$ko" "$root/lib/modules/tutorial/$stage/"
+done
+if ((${#tutorial[@]})); then
+	mkdir -p "$root/lab/tests"
+	printf '#!/bin/sh\nexec /lab/tutorial.sh --tap\n' >"$root/lab/tests/tutorial_test"
+	chmod 0755 "$root/lab/tests/tutorial_test"
+fi
 if [[ -n $upstream ]]; then
 	mkdir -p "$root/lib/modules/upstream" "$root/lab/upstream"
 	cp "$upstream"/*.ko "$root/lib/modules/upstream/"
 	cp "$here"/guest/upstream/*.sh "$root/lab/upstream/"
 	cp "$TOP_DIR/tests/upstream-differences.txt" "$root/lab/"
+fi
+if [[ -n $fuzz ]]; then
+	mkdir -p "$root/lab/debug"
+	cp "$bindir"/debug/fuzz "$here"/guest/debug/fuzz.timeout "$root/lab/debug/"
 fi
 if [[ -n $debug ]]; then
 	mkdir -p "$root/lab/debug"

@@ -183,6 +183,8 @@ expected_programs() {
 		for f in "$TOP_DIR"/tests/debug/*.c "$here"/guest/debug/*.sh; do
 			basename "$f" .c
 		done
+	elif [[ $extras == kcsan ]]; then
+		echo fuzz
 	elif [[ $extras == upstream && $job != upstream ]]; then
 		for f in "$here"/guest/upstream/*.sh; do
 			basename "$f"
@@ -199,6 +201,7 @@ pack_initramfs() {
 		[[ -d $d ]] && d=${d%/} && opts+=(--tutorial "$out/src/tutorial/${d##*/}/hello.ko")
 	done
 	[[ $extras == debug ]] && opts+=(--debug)
+	[[ $extras == kcsan ]] && opts+=(--fuzz)
 	if [[ $extras == upstream ]]; then
 		# Upstream's Rust samples, as this kernel built them.
 		rm -rf "$out/upstream" && mkdir -p "$out/upstream"
@@ -257,6 +260,7 @@ esac
 [[ $rootfs == debian ]] && limit=1800
 # The debug kernel's extras (a million fuzzer operations under KASAN) need more.
 [[ $extras == debug && $job == check ]] && limit=2700
+[[ $extras == kcsan && $job == check ]] && limit=2700
 limit=${TIMEOUT:-$limit}
 append+=" lab_tests=${TESTS:-} lab_test_timeout=${TEST_TIMEOUT:-120}"
 # make run STEP=n (checked by lab/lab.sh): the guest replays that task alone.
