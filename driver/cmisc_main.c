@@ -37,7 +37,6 @@
 
 #include <linux/atomic.h>
 #include <linux/cred.h>
-#include <linux/ctype.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -414,6 +413,16 @@ static struct cmisc_device cmisc_instance = {
 	},
 };
 
+/*
+ * ASCII only: the kernel's isalnum() follows Latin-1, where bytes such as
+ * 0xe9 are letters too.
+ */
+static bool cmisc_name_char_valid(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
 /* 1 to CMISC_NAME_MAX of [A-Za-z0-9._-], not starting with '.' or '-'. */
 static bool cmisc_name_valid(const char *s)
 {
@@ -422,7 +431,7 @@ static bool cmisc_name_valid(const char *s)
 	if (!len || len > CMISC_NAME_MAX || s[0] == '.' || s[0] == '-')
 		return false;
 	for (i = 0; i < len; i++)
-		if (!isalnum(s[i]) && !strchr("._-", s[i]))
+		if (!cmisc_name_char_valid(s[i]))
 			return false;
 	return true;
 }

@@ -237,6 +237,17 @@ TEST_F(mod, name_with_other_characters_refuses_to_load)
 		expect_refused(_metadata, bad[i]);
 }
 
+/*
+ * The kernel's isalnum() follows Latin-1, where 0xe9 (e acute) is a
+ * letter: the name check must be ASCII-only. (UTF-8's "\xc3\xa9" above
+ * is refused whatever the check, since 0xa9 is no letter in Latin-1.)
+ */
+TEST_F(mod, name_with_a_latin1_letter_refuses_to_load)
+{
+	expect_refused(_metadata, "name=caf\xe9");
+	EXPECT_EQ(-1, access("/dev/caf\xe9", F_OK));
+}
+
 TEST_F(mod, name_of_letters_digits_dash_dot_underscore_loads)
 {
 	ASSERT_EQ(0, cmisc_reload("name=Cmisc_2.test-x"));
