@@ -182,11 +182,15 @@ static int cmisc_release(struct inode *inode, struct file *file)
 }
 
 /*
- * Replace the buffer with the @len bytes of @from and rewind @ppos. The
- * bytes land in the spare, which becomes the buffer only once they are all
- * there, so a failure at any step leaves the buffer and the position
- * exactly as they were. Rewriting a buffer of the same length allocates
- * nothing: the old buffer stays behind as the spare.
+ * Replace the buffer with the @len bytes of @from and, if @len is not 0,
+ * rewind @ppos. The bytes land in the spare, which becomes the buffer only
+ * once they are all there, so a failure at any step leaves the buffer and
+ * the position exactly as they were. Rewriting a buffer of the same length
+ * allocates nothing: the old buffer stays behind as the spare.
+ *
+ * An empty replace keeps the position, as write(2) of 0 bytes does (the
+ * VFS stores the position only after a write that stored something), so
+ * that WRITE_BUF of length 0 behaves exactly as write(2) of length 0.
  */
 static int cmisc_replace(struct cmisc_file *cf, struct iov_iter *from,
 			 size_t len, loff_t *ppos)
@@ -201,7 +205,8 @@ static int cmisc_replace(struct cmisc_file *cf, struct iov_iter *from,
 		goto unlock;
 	if (copy_from_iter_full(cf->spare.bytes, len, from)) {
 		swap(cf->data, cf->spare);
-		*ppos = 0;
+		if (len)
+			*ppos = 0;
 	} else {
 		ret = -EFAULT;
 	}

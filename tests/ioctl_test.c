@@ -242,6 +242,30 @@ TEST_F(dev, write_buf_len_zero_empties)
 	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_END));
 }
 
+/*
+ * write(fd, p, 0) empties the buffer and leaves the position (the VFS
+ * stores it only after a write of at least one byte); WRITE_BUF of length
+ * 0 must do exactly the same.
+ */
+TEST_F(dev, write_buf_len_zero_keeps_the_position_like_write)
+{
+	char out[8];
+
+	ASSERT_EQ(0, cmisc_write_buf(self->fd, "abcdef", 6));
+	ASSERT_EQ(4, lseek(self->fd, 4, SEEK_SET));
+	ASSERT_EQ(0, cmisc_write_buf(self->fd, "xyz", 0));
+	EXPECT_EQ(4, lseek(self->fd, 0, SEEK_CUR));
+	memset(out, POISON, sizeof(out));
+	EXPECT_EQ(0, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(POISON, (unsigned char)out[0]);
+	EXPECT_EQ(4, lseek(self->fd, 0, SEEK_CUR));
+	/* write(2) of 0 bytes, on the same file: the same position. */
+	ASSERT_EQ(6, write(self->fd, "abcdef", 6));
+	ASSERT_EQ(4, lseek(self->fd, 4, SEEK_SET));
+	ASSERT_EQ(0, write(self->fd, "xyz", 0));
+	EXPECT_EQ(4, lseek(self->fd, 0, SEEK_CUR));
+}
+
 static size_t max_size(void)
 {
 	long v = cmisc_param("max_size");

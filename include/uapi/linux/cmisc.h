@@ -60,8 +60,9 @@ struct cmisc_buf {
  *
  * CMISC_IOC_WRITE_BUF:
  *	Replaces this file's buffer with @len bytes read from @ptr and resets
- *	the file position to 0, exactly as write(2) does. @len may be 0 (empty
- *	buffer). Returns 0. Fails with -EBADF if the file is not open for
+ *	the file position to 0, exactly as write(2) does. @len may be 0: that
+ *	empties the buffer and, as write(2) of 0 bytes, leaves the position
+ *	where it was. Returns 0. Fails with -EBADF if the file is not open for
  *	writing (checked first, as write(2) does), -EFBIG if @len exceeds the
  *	max_size module parameter, -ENOSPC if the module-wide max_total
  *	budget cannot take it, -ENOMEM or -EFAULT; the old buffer and the
