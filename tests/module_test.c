@@ -182,14 +182,20 @@ TEST_F(mod, bad_parameters_refuse_to_load)
 	}
 }
 
-/* Each refusal below is -EINVAL from finit_module, and nothing is left loaded. */
-static void expect_refused(struct __test_metadata *_metadata, const char *params)
+/* finit_module with @params fails with -@err, and nothing is left loaded. */
+static void expect_refused_with(struct __test_metadata *_metadata, const char *params, int err)
 {
 	int ret = module_unload(cmisc_module());
 
 	ASSERT_TRUE(ret == 0 || ret == -ENOENT) TH_LOG("unload: %d", ret);
-	EXPECT_EQ(-EINVAL, module_load(cmisc_ko(), params)) TH_LOG("%s", params);
+	EXPECT_EQ(-err, module_load(cmisc_ko(), params)) TH_LOG("%s", params);
 	EXPECT_FALSE(module_loaded(cmisc_module())) TH_LOG("%s", params);
+}
+
+/* The driver's own checks refuse with -EINVAL. */
+static void expect_refused(struct __test_metadata *_metadata, const char *params)
+{
+	expect_refused_with(_metadata, params, EINVAL);
 }
 
 /* The misc core reads mode 0 as "unset" and would give 0600. */
@@ -271,6 +277,33 @@ TEST_F(mod, mode_parameter_is_octal)
 	EXPECT_STREQ("0444\n", val);
 	expect_refused(_metadata, "mode=8");
 	expect_refused(_metadata, "mode=1000");
+}
+
+/*
+ * Values that kernel/params.c itself refuses, before the driver's checks:
+ * a number too large for the parameter's type is -ERANGE (kstrto*()), a
+ * string parameter longer than 1024 characters -ENOSPC (param_set_charp()).
+ */
+TEST_F(mod, mode_beyond_sixteen_bits_is_erange)
+{
+	/* 0200000 is 65536: one more than a ushort holds. */
+	expect_refused_with(_metadata, "mode=200000", ERANGE);
+}
+
+TEST_F(mod, max_size_beyond_an_unsigned_long_is_erange)
+{
+	/* 2^64: one more than a 64-bit kernel's ulong holds. */
+	expect_refused_with(_metadata, "max_size=18446744073709551616", ERANGE);
+}
+
+TEST_F(mod, name_of_1025_characters_is_enospc)
+{
+	char params[8 + 1025];
+
+	memcpy(params, "name=", 5);
+	memset(params + 5, 'a', 1025);
+	params[5 + 1025] = '\0';
+	expect_refused_with(_metadata, params, ENOSPC);
 }
 
 /*
