@@ -8,8 +8,9 @@
  *
  *   - ioctl HELLO returns 100; GET_VALUE/SET_VALUE move one __s32;
  *     WRITE_BUF/READ_BUF move bytes through a struct cmisc_buf;
- *   - write(2) (and writev, pwrite, pwritev) replaces the open file's
- *     buffer and rewinds it to 0, read(2) (and readv, pread, preadv) and
+ *   - write(2), writev(2), pwrite(2) and pwritev(2) replace the open file's
+ *     buffer; only write and writev move the position (to 0), and only when
+ *     they store at least one byte; read(2) (and readv, pread, preadv) and
  *     lseek(2) honour the file position.
  *
  * The ABI is described in full in the header's DOC: block. A client, as in
@@ -363,6 +364,7 @@ static long cmisc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case CMISC_IOC_READ_BUF:
 		return cmisc_ioctl_read_buf(file, argp);
 	default:
+		/* FIOCLEX, FIONBIO and the VFS's other commands never get here. */
 		return -ENOTTY;
 	}
 }

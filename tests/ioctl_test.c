@@ -175,6 +175,40 @@ TEST_F(dev, get_at_page_end_minus_two_is_efault)
 
 /* ------------------------------------------------------------ buffer ioctls */
 
+/*
+ * The VFS answers its generic commands (fs/ioctl.c) before any driver sees
+ * them, so these are not -ENOTTY even though the driver does not know them.
+ */
+TEST_F(dev, fionbio_is_answered_by_the_vfs)
+{
+	int on = 1, off = 0;
+
+	ASSERT_EQ(0, ioctl(self->fd, FIONBIO, &on));
+	EXPECT_TRUE(fcntl(self->fd, F_GETFL) & O_NONBLOCK);
+	ASSERT_EQ(0, ioctl(self->fd, FIONBIO, &off));
+	EXPECT_FALSE(fcntl(self->fd, F_GETFL) & O_NONBLOCK);
+}
+
+TEST_F(dev, fioclex_and_fionclex_are_answered_by_the_vfs)
+{
+	ASSERT_EQ(0, ioctl(self->fd, FIOCLEX));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(self->fd, F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(0, ioctl(self->fd, FIONCLEX));
+	EXPECT_EQ(0, fcntl(self->fd, F_GETFD) & FD_CLOEXEC);
+}
+
+/* Turning FASYNC on needs the driver's fasync, which it does not have. */
+TEST_F(dev, fioasync_off_succeeds_and_on_is_enotty)
+{
+	int on = 1, off = 0;
+
+	EXPECT_EQ(0, ioctl(self->fd, FIOASYNC, &off));
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, FIOASYNC, &on));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_FALSE(fcntl(self->fd, F_GETFL) & O_ASYNC);
+}
+
 static void pattern(unsigned char *p, size_t len, unsigned int seed)
 {
 	size_t i;

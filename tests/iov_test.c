@@ -7,7 +7,9 @@
  * position, which may then lie past the end. Also built with -m32.
  *
  * The invariants checked throughout: lseek(fd, 0, SEEK_CUR) never fails,
- * and a read at any position returns data or 0, never an error.
+ * and a read at any position the file can have returns data or 0, never
+ * an error (only a negative pread/preadv offset is one: -EINVAL, from the
+ * VFS).
  */
 #define _FILE_OFFSET_BITS 64
 #include <pthread.h>

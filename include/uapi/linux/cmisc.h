@@ -75,9 +75,15 @@ struct cmisc_buf {
  *	as read(2) does), and with -EFAULT if [@ptr, @ptr + @len) is not user
  *	memory.
  *
- * Any other command, including a known number with the wrong size or
- * direction bits, returns -ENOTTY. A bad pointer returns -EFAULT and leaves
- * the file's state unchanged.
+ * Any other command that reaches the driver, including a known number with
+ * the wrong size or direction bits, returns -ENOTTY. Some never reach it:
+ * the VFS answers its generic commands first, for every file. FIOCLEX,
+ * FIONCLEX and FIONBIO succeed; FIOASYNC succeeds in turning async
+ * notification off and is -ENOTTY for turning it on (the driver has no
+ * fasync); the other generic commands of do_vfs_ioctl() in fs/ioctl.c
+ * (FIGETBSZ, FIFREEZE, FS_IOC_FIEMAP, FICLONE and more, varying with the
+ * kernel) get the VFS's own answer. A bad pointer returns -EFAULT and
+ * leaves the file's state unchanged.
  */
 
 /**
@@ -95,12 +101,13 @@ struct cmisc_buf {
  *	Replace the buffer exactly as write(2) does, whatever the offset (as
  *	upstream's driver does), and, as for any pwrite, leave the file
  *	position where it was. The position may then lie beyond the end of
- *	the new buffer.
+ *	the new buffer. A negative offset is -EINVAL, from the VFS.
  *
  * read(2), readv(2), pread(2), preadv(2):
  *	Copy from the position (or the offset) to the end of the buffer; at
- *	or beyond the end they return 0, never an error. read and readv
- *	advance the position.
+ *	or beyond the end they return 0. read and readv advance the
+ *	position. A negative offset to pread or preadv is -EINVAL, from the
+ *	VFS, before the driver sees the call.
  *
  * lseek(2):
  *	SEEK_SET, SEEK_CUR and SEEK_END to a target within [0, buffer size];
