@@ -34,10 +34,11 @@ static void slurp(int fd, char *buf, size_t size)
 /*
  * Run @argv with @input on stdin, or with @stdin_fd as stdin if it is not
  * -1, as uid 1000 (and no supplementary groups) if @as_user; capture stdout
- * and stderr (each well under a pipe's capacity for these commands). The
+ * (unless @stdout_fd, if it is not -1, is to be the command's stdout) and
+ * stderr, each well under a pipe's capacity for these commands. The
  * command may exit before it has read all of @input: that is no error.
  */
-static void run_fd(struct run *r, const char *input, int stdin_fd, int as_user,
+static void run_io(struct run *r, const char *input, int stdin_fd, int stdout_fd, int as_user,
 		   char *const argv[])
 {
 	int in[2], out[2], err[2], status;
@@ -53,7 +54,7 @@ static void run_fd(struct run *r, const char *input, int stdin_fd, int as_user,
 	if (pid == 0) {
 		signal(SIGPIPE, SIG_DFL);
 		dup2(stdin_fd >= 0 ? stdin_fd : in[0], 0);
-		dup2(out[1], 1);
+		dup2(stdout_fd >= 0 ? stdout_fd : out[1], 1);
 		dup2(err[1], 2);
 		close(in[1]);
 		close(out[0]);
@@ -89,12 +90,14 @@ static void run_fd(struct run *r, const char *input, int stdin_fd, int as_user,
 
 static void run(struct run *r, const char *input, int as_user, char *const argv[])
 {
-	run_fd(r, input, -1, as_user, argv);
+	run_io(r, input, -1, -1, as_user, argv);
 }
 
 #define RUN(r, input, ...) run(r, input, 0, (char *const[]){ __VA_ARGS__, NULL })
 /* The same, with @fd as stdin. */
-#define RUN_FD(r, fd, ...) run_fd(r, NULL, fd, 0, (char *const[]){ __VA_ARGS__, NULL })
+#define RUN_FD(r, fd, ...) run_io(r, NULL, fd, -1, 0, (char *const[]){ __VA_ARGS__, NULL })
+/* The same, with @fd as stdout. */
+#define RUN_OUT(r, input, fd, ...) run_io(r, input, -1, fd, 0, (char *const[]){ __VA_ARGS__, NULL })
 
 FIXTURE(cli) {
 	struct run r;
@@ -586,6 +589,53 @@ TEST_F(cli, permission_hint_names_group_cmisc_when_the_udev_rule_is_installed)
 	EXPECT_EQ(4, self->r.status);
 	EXPECT_NE(NULL, strstr(self->r.err, "permission denied (device mode is "));
 	EXPECT_NE(NULL, strstr(self->r.err, "join group cmisc")) TH_LOG("%s", self->r.err);
+}
+
+/*
+ * A stdout that cannot be written (/dev/full: ENOSPC) is cmiscctl's own
+ * failure, exit 7, whatever the command: never exit 0, and never the
+ * driver's refusal (exit 1, blamed on the device).
+ */
+TEST_F(cli, full_stdout_is_an_output_error_exit_7_for_every_command)
+{
+	static const char *const cmds[][4] = {
+		{ "hello" }, { "get" }, { "info" }, { "write", "Hello", "--then-read" },
+		{ "session" }, { "--help" }, { "--version" },
+	};
+	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	size_t i;
+
+	ASSERT_LE(0, full);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		RUN_OUT(&self->r, "write abc\nread\n", full, BIN "cmiscctl", (char *)cmds[i][0],
+			(char *)cmds[i][1], (char *)cmds[i][2], (char *)cmds[i][3]);
+		EXPECT_EQ(7, self->r.status) TH_LOG("%s: %s", cmds[i][0], self->r.err);
+		EXPECT_NE(NULL, strstr(self->r.err, "cannot write standard output: No space left on device"))
+			TH_LOG("%s: %s", cmds[i][0], self->r.err);
+		EXPECT_EQ(NULL, strstr(self->r.err, DEV)) TH_LOG("%s: %s", cmds[i][0], self->r.err);
+	}
+	close(full);
+}
+
+/* Nothing to write, nothing lost: set prints nothing. */
+TEST_F(cli, full_stdout_does_not_fail_a_command_that_prints_nothing)
+{
+	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+
+	ASSERT_LE(0, full);
+	RUN_OUT(&self->r, NULL, full, BIN "cmiscctl", "set", "5");
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_STREQ("", self->r.err);
+	close(full);
+}
+
+TEST(help_documents_exit_status_7)
+{
+	struct run r;
+
+	RUN(&r, NULL, BIN "cmiscctl", "--help");
+	EXPECT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "7 standard output could not\n  be written"));
 }
 
 CMISC_TEST_MAIN

@@ -28,6 +28,7 @@ enum {
 	EXIT_PERM = 4,		/* permission denied */
 	EXIT_NOTTY = 5,		/* not a cmisc device, or too old a driver */
 	EXIT_INPUT = 6,		/* standard input could not be read */
+	EXIT_OUTPUT = 7,	/* standard output could not be written */
 };
 
 #define SYS_MODULE "/sys/module/cmisc"
@@ -98,7 +99,8 @@ static const char usage_text[] =
 "  it ran); 3 device missing (is the cmisc module loaded?); 4 permission\n"
 "  denied; 5 not a cmisc device (HELLO did not answer 100) or the driver\n"
 "  does not support the command (wrong driver?); 6 standard input could\n"
-"  not be read (nothing of it was written).\n";
+"  not be read (nothing of it was written); 7 standard output could not\n"
+"  be written (the device did what it was asked).\n";
 
 static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
 {
@@ -117,6 +119,37 @@ static int input_error(const char *what, int err)
 {
 	fprintf(stderr, "cmiscctl: %s: cannot read standard input: %s\n", what, strerror(err));
 	return EXIT_INPUT;
+}
+
+/* Writing standard output failed: our side too, whatever the errno says. */
+static int output_error(const char *what, int err)
+{
+	fprintf(stderr, "cmiscctl: %s: cannot write standard output: %s\n", what, strerror(err));
+	return EXIT_OUTPUT;
+}
+
+/*
+ * Flush and close standard output once the command is done: output still
+ * in the buffer can fail to be written only now. @ret is the command's
+ * status; a first failure keeps its own status, an output error that
+ * cmd_read() has reported already is not reported twice. EBADF from the
+ * close alone means stdout was never open and nothing was lost (anything
+ * written would have failed the flush).
+ */
+static int finish_output(const char *what, int ret)
+{
+	int err = 0;
+
+	if (fflush(stdout))
+		err = errno;
+	else if (ferror(stdout))
+		err = EIO;
+	if (fclose(stdout) && errno != EBADF && !err)
+		err = errno;
+	if (!err || ret == EXIT_OUTPUT)
+		return ret;
+	output_error(what, err);
+	return ret ? ret : EXIT_OUTPUT;
 }
 
 static bool udev_rule_installed(void)
@@ -309,13 +342,13 @@ static int cmd_read(struct ctl *c, long long offset, long long max, bool in_sess
 		if (n == 0)
 			break;
 		if (fwrite(chunk, 1, n, stdout) != (size_t)n)
-			return fail(c, "read: stdout", errno);
+			return output_error("read", errno);
 		if (left > 0)
 			left -= n;
 	}
 	if (in_session && putchar('\n') == EOF)
-		return fail(c, "read: stdout", errno);
-	return fflush(stdout) ? fail(c, "read: stdout", errno) : 0;
+		return output_error("read", errno);
+	return fflush(stdout) ? output_error("read", errno) : 0;
 }
 
 /* Slurp stdin; the driver, not us, decides what is too large. */
@@ -505,12 +538,13 @@ static int cmd_session(struct ctl *c)
 			ret = input_error("session", -ret);
 		else
 			ret = session_line(c, line);
+		if (!ret && fflush(stdout))
+			ret = output_error("session", errno);
 		if (ret) {
 			fflush(stdout);
 			fprintf(stderr, "cmiscctl: session: stopped at line %u\n", lineno);
 			return ret;
 		}
-		fflush(stdout);
 	}
 }
 
@@ -599,10 +633,10 @@ int main(int argc, char **argv)
 			break;
 		} else if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
 			fputs(usage_text, stdout);
-			return 0;
+			return finish_output("help", 0);
 		} else if (!strcmp(opt, "-V") || !strcmp(opt, "--version")) {
 			printf("cmiscctl %s\n", CMISC_VERSION);
-			return 0;
+			return finish_output("version", 0);
 		} else if (!strcmp(opt, "-d") || !strcmp(opt, "--device")) {
 			if (++i == argc)
 				return usage_error("%s needs a path", opt);
@@ -622,5 +656,5 @@ int main(int argc, char **argv)
 	ret = run(&c, argc - i, argv + i, false);
 	if (c.fd >= 0)
 		close(c.fd);
-	return ret;
+	return finish_output(argv[i], ret);
 }
