@@ -98,6 +98,8 @@ static void run(struct run *r, const char *input, int as_user, char *const argv[
 #define RUN_FD(r, fd, ...) run_io(r, NULL, fd, -1, 0, (char *const[]){ __VA_ARGS__, NULL })
 /* The same, with @fd as stdout. */
 #define RUN_OUT(r, input, fd, ...) run_io(r, input, -1, fd, 0, (char *const[]){ __VA_ARGS__, NULL })
+/* As uid 1000. */
+#define RUN_USER(r, ...) run(r, NULL, 1, (char *const[]){ __VA_ARGS__, NULL })
 
 FIXTURE(cli) {
 	struct run r;
@@ -636,6 +638,62 @@ TEST(help_documents_exit_status_7)
 	RUN(&r, NULL, BIN "cmiscctl", "--help");
 	EXPECT_EQ(0, r.status);
 	EXPECT_NE(NULL, strstr(r.out, "7 standard output could not\n  be written"));
+}
+
+/* Module parameters for one test; the teardown reloads the defaults. */
+FIXTURE(reloaded) {
+	struct run r;
+};
+
+FIXTURE_SETUP(reloaded)
+{
+}
+
+FIXTURE_TEARDOWN(reloaded)
+{
+	cmisc_reload("");
+}
+
+/*
+ * HELLO, GET_VALUE and SET_VALUE work on a file open in any mode, and read
+ * needs only reading: on a 0444 node (README's mode=444), a user can run
+ * them as cmisc-hello can.
+ */
+TEST_F(reloaded, read_only_node_serves_hello_get_set_and_read)
+{
+	ASSERT_EQ(0, cmisc_reload("mode=444"));
+	RUN_USER(&self->r, BIN "cmisc-hello");
+	EXPECT_EQ(0, self->r.status) TH_LOG("cmisc-hello: %s", self->r.err);
+	RUN_USER(&self->r, BIN "cmiscctl", "hello");
+	EXPECT_EQ(0, self->r.status) TH_LOG("hello: %s", self->r.err);
+	EXPECT_STREQ("100\n", self->r.out);
+	RUN_USER(&self->r, BIN "cmiscctl", "get");
+	EXPECT_EQ(0, self->r.status) TH_LOG("get: %s", self->r.err);
+	EXPECT_STREQ("0\n", self->r.out);
+	RUN_USER(&self->r, BIN "cmiscctl", "set", "7");
+	EXPECT_EQ(0, self->r.status) TH_LOG("set: %s", self->r.err);
+	RUN_USER(&self->r, BIN "cmiscctl", "read");
+	EXPECT_EQ(0, self->r.status) TH_LOG("read: %s", self->r.err);
+	EXPECT_STREQ("", self->r.out);
+}
+
+TEST_F(reloaded, read_only_node_refuses_write_with_exit_4)
+{
+	ASSERT_EQ(0, cmisc_reload("mode=444"));
+	RUN_USER(&self->r, BIN "cmiscctl", "write", "x");
+	EXPECT_EQ(4, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, "permission denied (device mode is 0444"))
+		TH_LOG("%s", self->r.err);
+}
+
+/* A write needs only writing; reading it back needs both. */
+TEST_F(reloaded, write_only_node_takes_write_but_not_then_read)
+{
+	ASSERT_EQ(0, cmisc_reload("mode=222"));
+	RUN_USER(&self->r, BIN "cmiscctl", "write", "x");
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	RUN_USER(&self->r, BIN "cmiscctl", "write", "x", "--then-read");
+	EXPECT_EQ(4, self->r.status) TH_LOG("%s", self->r.err);
 }
 
 CMISC_TEST_MAIN

@@ -84,7 +84,10 @@ static const char usage_text[] =
 "every cmiscctl invocation opens the device anew, so 'cmiscctl write x' then\n"
 "'cmiscctl read' prints nothing and 'cmiscctl get' always prints 0. Use\n"
 "'write --then-read' or 'session' to do several operations on one open file.\n"
-"The device is opened and checked with HELLO before stdin is read.\n"
+"The device is opened and checked with HELLO before stdin is read, with the\n"
+"least access the command needs: hello, get, set and read open it read-only\n"
+"(the driver takes HELLO, GET and SET on a file open in any mode), write\n"
+"write-only (read-write with --then-read), session read-write.\n"
 "\n"
 "Options:\n"
 "  -d, --device PATH          device node (default " CMISC_DEFAULT_PATH ");\n"
@@ -246,16 +249,17 @@ static bool parse_num(const char *s, long long min, long long max, long long *ou
 }
 
 /*
- * Open the device once and check that it is a cmisc device (HELLO answers
- * 100) before anything else is sent to it or read from stdin.
+ * Open the device once, with @flags (O_RDONLY, O_WRONLY or O_RDWR: the
+ * least the command needs), and check that it is a cmisc device (HELLO
+ * answers 100) before anything else is sent to it or read from stdin.
  */
-static int ensure_open(struct ctl *c, const char *what)
+static int ensure_open(struct ctl *c, const char *what, int flags)
 {
 	int ret;
 
 	if (c->fd >= 0)
 		return 0;
-	c->fd = cmisc_open(c->path, O_RDWR);
+	c->fd = cmisc_open(c->path, flags);
 	if (c->fd < 0)
 		return fail(c, what, -c->fd);
 	ret = cmisc_hello(c->fd);
@@ -276,7 +280,7 @@ static int ensure_open(struct ctl *c, const char *what)
 
 static int cmd_hello(struct ctl *c)
 {
-	int ret = ensure_open(c, "hello");
+	int ret = ensure_open(c, "hello", O_RDONLY);
 
 	if (ret)
 		return ret;
@@ -290,7 +294,7 @@ static int cmd_hello(struct ctl *c)
 static int cmd_get(struct ctl *c)
 {
 	int32_t v;
-	int ret = ensure_open(c, "get");
+	int ret = ensure_open(c, "get", O_RDONLY);
 
 	if (ret)
 		return ret;
@@ -308,7 +312,7 @@ static int cmd_set(struct ctl *c, const char *arg)
 
 	if (!parse_num(arg, INT32_MIN, INT32_MAX, &v))
 		return usage_error("set: '%s' is not a 32-bit signed integer", arg);
-	ret = ensure_open(c, "set");
+	ret = ensure_open(c, "set", O_RDONLY);
 	if (ret)
 		return ret;
 	ret = cmisc_set_value(c->fd, (int32_t)v);
@@ -320,7 +324,7 @@ static int cmd_read(struct ctl *c, long long offset, long long max, bool in_sess
 {
 	char chunk[65536];
 	long long left = max;
-	int ret = ensure_open(c, "read");
+	int ret = ensure_open(c, "read", O_RDONLY);
 	off_t pos;
 
 	if (ret)
@@ -400,7 +404,7 @@ static int cmd_write(struct ctl *c, const char *arg, bool then_read, bool in_ses
 	char *input = NULL;
 	size_t len;
 	ssize_t n;
-	int ret = ensure_open(c, "write");
+	int ret = ensure_open(c, "write", then_read ? O_RDWR : O_WRONLY);
 
 	if (ret)
 		return ret;
@@ -522,7 +526,7 @@ static int cmd_session(struct ctl *c)
 	unsigned int lineno = 0;
 	int ret;
 
-	ret = ensure_open(c, "session");
+	ret = ensure_open(c, "session", O_RDWR);
 	if (ret)
 		return ret;
 	for (;;) {
