@@ -696,4 +696,17 @@ TEST_F(reloaded, write_only_node_takes_write_but_not_then_read)
 	EXPECT_EQ(4, self->r.status) TH_LOG("%s", self->r.err);
 }
 
+/* info finds the module by its own name, and shows the node name= made. */
+TEST_F(reloaded, info_finds_the_module_loaded_under_another_node_name)
+{
+	ASSERT_EQ(0, cmisc_reload("name=cmisc-info-test"));
+	RUN(&self->r, NULL, BIN "cmiscctl", "info");
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.out, "module:  loaded\n")) TH_LOG("%s", self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.out, "param:   name=cmisc-info-test\n"));
+	EXPECT_NE(NULL, strstr(self->r.out, "device:  /dev/cmisc-info-test\n"))
+		TH_LOG("%s", self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.out, "number:  10:"));
+}
+
 CMISC_TEST_MAIN

@@ -50,6 +50,7 @@ static const char *const udev_rules[] = {
 
 struct ctl {
 	const char *path;
+	bool path_given;	/* --device: info then keeps to it */
 	int fd;			/* opened on first use, shared by a session */
 };
 
@@ -68,7 +69,8 @@ static const char usage_text[] =
 "                             reads it back; after '--' all is DATA\n"
 "  read [--offset N] [--max N]\n"
 "                             print the buffer from offset N, at most N bytes\n"
-"  info                       node, major:minor, mode, module and parameters\n"
+"  info                       module, parameters, node (/dev/NAME of the loaded\n"
+"                             module's name=, unless --device), major:minor, mode\n"
 "  session                    run commands from stdin, one per line, on ONE\n"
 "                             open file, e.g. printf 'write hi\\nread\\n' | cmiscctl session\n"
 "\n"
@@ -439,11 +441,31 @@ static const char *sys_param(const char *name, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * The node of the loaded module: /dev/ and its name= parameter, into @buf.
+ * NULL if there is none to be read, or it is not a plain file name.
+ */
+static const char *module_node(char *buf, size_t size)
+{
+	char name[128];
+
+	if (!strcmp(sys_param("parameters/name", name, sizeof(name)), "-") || !name[0] ||
+	    strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return NULL;
+	snprintf(buf, size, "/dev/%s", name);
+	return buf;
+}
+
+/*
+ * The module is found by its own name (/sys/module/cmisc), whatever node
+ * name it was loaded with; unless --device says otherwise, the node shown
+ * is the one its name= parameter made.
+ */
 static int cmd_info(struct ctl *c)
 {
 	static const char *const params[] = { "name", "mode", "max_size", "max_total" };
 	bool loaded = access(SYS_MODULE, F_OK) == 0;
-	char buf[256];
+	char buf[256], node[160];
 	struct stat st;
 	size_t i;
 
@@ -456,10 +478,18 @@ static int cmd_info(struct ctl *c)
 			snprintf(name, sizeof(name), "parameters/%s", params[i]);
 			printf("param:   %s=%s\n", params[i], sys_param(name, buf, sizeof(buf)));
 		}
+		if (!c->path_given && module_node(node, sizeof(node)))
+			c->path = node;
 	}
 	if (stat(c->path, &st)) {
+		int err = errno;
+
 		printf("device:  %s missing\n", c->path);
-		return fail(c, "info", errno);
+		if (!loaded || err != ENOENT)
+			return fail(c, "info", err);
+		fprintf(stderr, "cmiscctl: info: %s: %s (the cmisc module is loaded: is /dev populated?)\n",
+			c->path, strerror(err));
+		return EXIT_NODEV;
 	}
 	printf("device:  %s\n", c->path);
 	printf("type:    %s\n", S_ISCHR(st.st_mode) ? "character device" : "not a character device");
@@ -654,6 +684,7 @@ int main(int argc, char **argv)
 		}
 		if (!*c.path)
 			return usage_error("%s needs a path", "--device");
+		c.path_given = true;
 	}
 	if (i == argc)
 		return usage_error("%s", "no command given");
