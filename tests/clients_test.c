@@ -640,6 +640,19 @@ TEST(help_documents_exit_status_7)
 	EXPECT_NE(NULL, strstr(r.out, "7 standard output could not\n  be written"));
 }
 
+/* After "--" everything is data, "-" included: stdin is not even read. */
+TEST_F(cli, write_after_double_dash_takes_a_lone_dash_as_data)
+{
+	int fd = stdin_file("from stdin\n");
+
+	ASSERT_LE(0, fd);
+	RUN_FD(&self->r, fd, BIN "cmiscctl", "write", "--then-read", "--", "-");
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_STREQ("-", self->r.out);
+	EXPECT_EQ(0, lseek(fd, 0, SEEK_CUR));
+	close(fd);
+}
+
 /* Module parameters for one test; the teardown reloads the defaults. */
 FIXTURE(reloaded) {
 	struct run r;

@@ -66,7 +66,7 @@ static const char usage_text[] =
 "  write [--then-read] [--] [DATA|-]\n"
 "                             replace the buffer with DATA, or stdin for '-'\n"
 "                             (the default); --then-read (also after DATA)\n"
-"                             reads it back; after '--' all is DATA\n"
+"                             reads it back; after '--' all is DATA, '-' too\n"
 "  read [--offset N] [--max N]\n"
 "                             print the buffer from offset N, at most N bytes\n"
 "  info                       module, parameters, node (/dev/NAME of the loaded\n"
@@ -397,8 +397,9 @@ static int read_stdin(char **data, size_t *len)
 }
 
 /*
- * DATA, or stdin for NULL or "-". The device is opened and checked first,
- * so a missing or wrong device never waits for, or swallows, stdin.
+ * DATA, or stdin for NULL (the caller has turned a "-" that was not after
+ * "--" into NULL). The device is opened and checked first, so a missing or
+ * wrong device never waits for, or swallows, stdin.
  */
 static int cmd_write(struct ctl *c, const char *arg, bool then_read, bool in_session)
 {
@@ -410,7 +411,7 @@ static int cmd_write(struct ctl *c, const char *arg, bool then_read, bool in_ses
 
 	if (ret)
 		return ret;
-	if (!arg || !strcmp(arg, "-")) {
+	if (!arg) {
 		ret = read_stdin(&input, &len);
 		if (ret)
 			return input_error("write", -ret);
@@ -605,19 +606,24 @@ static int run(struct ctl *c, int argc, char **argv, bool in_session)
 		return cmd_session(c);
 	if (!strcmp(cmd, "write")) {
 		const char *data = NULL;
-		bool then_read = false, opts = true;
+		bool then_read = false, opts = true, stdin_dash = false;
 
 		for (i = 1; i < argc; i++) {
-			if (opts && !strcmp(argv[i], "--"))
+			if (opts && !strcmp(argv[i], "--")) {
 				opts = false;
-			else if (opts && !strcmp(argv[i], "--then-read"))
+			} else if (opts && !strcmp(argv[i], "--then-read")) {
 				then_read = true;
-			else if (!data)
+			} else if (!data) {
 				data = argv[i];
-			else
+				/* After "--", even "-" is data. */
+				stdin_dash = opts && !strcmp(data, "-");
+			} else {
 				return usage_error("write: unexpected '%s'", argv[i]);
+			}
 		}
-		if (in_session && (!data || !strcmp(data, "-")))
+		if (stdin_dash)
+			data = NULL;
+		if (in_session && !data)
 			return usage_error("%s", "session: write needs its data on the line");
 		return cmd_write(c, data, then_read, in_session);
 	}
