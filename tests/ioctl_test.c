@@ -411,6 +411,22 @@ TEST_F(dev, read_buf_huge_len_is_efault)
 	EXPECT_TRUE(buffer_is_keep(self->fd));
 }
 
+/*
+ * A length no user range can have (2^62 bytes from a valid pointer) does
+ * not overflow ptr + len: only access_ok() refuses it, before the copy.
+ */
+TEST_F(dev, read_buf_len_beyond_user_space_is_efault)
+{
+	unsigned char out[8];
+
+	memset(out, POISON, sizeof(out));
+	ASSERT_EQ(0, cmisc_write_buf(self->fd, "keep", 4));
+	EXPECT_EQ(-EFAULT, buf_ioctl(self->fd, CMISC_IOC_READ_BUF, (uintptr_t)out, 1ULL << 62));
+	EXPECT_EQ(POISON, out[0]);
+	EXPECT_EQ(POISON, out[3]);
+	EXPECT_TRUE(buffer_is_keep(self->fd));
+}
+
 TEST_F(dev, misaligned_pointers_work)
 {
 	char in[32] = "xmisaligned data here", out[32];

@@ -14,6 +14,7 @@
 #define _FILE_OFFSET_BITS 64
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <sys/uio.h>
 
 #include "harness.h"
@@ -376,6 +377,71 @@ TEST_F(dev, threads_on_one_descriptor_read_each_record_once)
 	EXPECT_EQ(0, dups);
 	EXPECT_EQ(0, missing);
 	EXPECT_EQ((off_t)sizeof(recs), lseek(self->fd, 0, SEEK_CUR));
+}
+
+/*
+ * WRITE_BUF rewinds the position from an ioctl, where the VFS takes no
+ * position lock. A read(2) on the same descriptor loads the position,
+ * reads, and stores the new one, all under f_pos_lock; unless WRITE_BUF
+ * takes that lock too, a read that loaded the position before the rewind
+ * stores it back after, and the rewind is lost.
+ *
+ * The main thread puts the position in the middle of a long buffer, then
+ * replaces the buffer by WRITE_BUF with one byte: a reader on the same
+ * descriptor can then legitimately move the position to 0 or 1, never
+ * further. Bounded by time; the first stale position ends the loop.
+ */
+#define RACE_LONG	4096
+#define RACE_SECONDS	2
+
+struct racer {
+	int fd;
+	atomic_int stop;
+	atomic_int read_errors;
+};
+
+static void *race_reader(void *arg)
+{
+	struct racer *r = arg;
+	char out[64];
+
+	while (!atomic_load(&r->stop))
+		if (read(r->fd, out, sizeof(out)) < 0)
+			atomic_fetch_add(&r->read_errors, 1);
+	return NULL;
+}
+
+TEST_F(dev, write_buf_rewind_is_not_undone_by_a_racing_read)
+{
+	static char big[RACE_LONG];
+	struct racer r = { .fd = self->fd };
+	struct timespec start, now;
+	long rounds = 0, bad_calls = 0;
+	off_t pos = 0;
+	pthread_t th;
+
+	memset(big, 'x', sizeof(big));
+	ASSERT_EQ(0, clock_gettime(CLOCK_MONOTONIC, &start));
+	ASSERT_EQ(0, pthread_create(&th, NULL, race_reader, &r));
+	do {
+		if (write(self->fd, big, RACE_LONG) != RACE_LONG ||
+		    lseek(self->fd, RACE_LONG / 2, SEEK_SET) != RACE_LONG / 2 ||
+		    cmisc_write_buf(self->fd, "y", 1) != 0) {
+			bad_calls++;
+			break;
+		}
+		pos = lseek(self->fd, 0, SEEK_CUR);
+		rounds++;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (pos >= 0 && pos <= 1 && now.tv_sec - start.tv_sec < RACE_SECONDS);
+	atomic_store(&r.stop, 1);
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, bad_calls);
+	EXPECT_EQ(0, atomic_load(&r.read_errors));
+	EXPECT_TRUE(pos >= 0 && pos <= 1)
+		TH_LOG("round %ld: position %lld after WRITE_BUF of 1 byte", rounds,
+		       (long long)pos);
+	TH_LOG("%ld rounds", rounds);
 }
 
 TEST_F(dev, dup_shares_the_position_and_the_buffer)
