@@ -20,6 +20,8 @@ with_heartbeat() {
 		done
 	) >/dev/null &
 	beat=$!
+	# Out of the job table: a bare "wait" in CMD must not wait for it.
+	disown "$beat"
 	"$@" || rc=$?
 	kill "$beat" 2>/dev/null || true
 	wait "$beat" 2>/dev/null || true
