@@ -6,6 +6,8 @@
 #   make run STEP=n  only task n of the tutorial (7 to 11: tutorial/, docs/tutorial.md)
 #   make check    every test, on every kernel of the default list
 #   make shell    an interactive shell in the VM with the module loaded
+#   make gdb      gdb on the tiny kernel, cmisc's symbols loaded as it loads
+#                 (GDB_SCRIPT=file runs gdb in batch mode)
 #   make bench    benchmarks against the kernel's own baselines
 #   make kernels  every kernel the lab knows (lab/kernels/), version, cache
 #   make lint     checkpatch --strict, sparse, W=1, shellcheck
@@ -21,10 +23,10 @@ BUILD   ?= $(CURDIR)/build
 VERSION := $(shell cat VERSION)
 export BUILD
 
-.PHONY: all run check shell bench detectors kernels newcomer lint clean userspace tools modules help print-programs
+.PHONY: all run check shell gdb doctor bench detectors kernels newcomer lint clean userspace tools modules help print-programs
 all: userspace
 
-run check shell bench detectors kernels:
+run check shell gdb bench detectors kernels:
 	@lab/lab.sh $@
 
 # A bare Debian 12 under build/ runs make run, make deb and the Debian
@@ -33,7 +35,7 @@ newcomer:
 	@lab/newcomer.sh
 
 help:
-	@sed -n '3,19p' Makefile
+	@sed -n '3,/^$$/{/^$$/d;p}' Makefile
 
 # ---------------------------------------------------------------- userspace
 # Static binaries for the initramfs, plus a 32-bit build of the ABI tests
@@ -58,7 +60,8 @@ TOOLS    := cmiscctl cmisc-hello
 TEST_SRC := $(wildcard tests/*.c)
 TESTS_BIN:= $(patsubst tests/%.c,$(USR)/tests/%,$(TEST_SRC))
 # The compat build: the same ABI tests, as 32-bit processes.
-M32_SRC  := $(filter tests/ioctl_test.c tests/rw_test.c tests/iov_test.c,$(TEST_SRC))
+M32_NAMES:= ioctl_test rw_test iov_test
+M32_SRC  := $(filter $(patsubst %,tests/%.c,$(M32_NAMES)),$(TEST_SRC))
 M32_BIN  := $(patsubst tests/%.c,$(USR)/tests/%-m32,$(M32_SRC))
 BENCH_BIN:= $(patsubst bench/%.c,$(USR)/bench/%,$(wildcard bench/*.c))
 # Debug-kernel-only programs: fault injection and the fuzzer.
@@ -69,7 +72,7 @@ userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-client $(TESTS_BIN) $(
 # The test programs every kernel's guest must run and report, named from the
 # sources, not from what the rules above built (lab/vmjob.sh holds each
 # run against this list).
-PROGRAMS := $(patsubst tests/%.c,%,$(TEST_SRC)) $(patsubst tests/%.c,%-m32,$(M32_SRC))
+PROGRAMS := $(patsubst tests/%.c,%,$(wildcard tests/*.c)) $(patsubst %,%-m32,$(M32_NAMES))
 print-programs:
 	@printf '%s\n' $(PROGRAMS)
 tools: $(addprefix $(BUILD)/host/,$(TOOLS))

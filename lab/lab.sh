@@ -6,6 +6,8 @@
 #                         (STEP=n: only task n, from tutorial/, instead)
 #   lab/lab.sh check      every test on every kernel of the default list
 #   lab/lab.sh shell      interactive busybox shell with the module loaded
+#   lab/lab.sh gdb        gdb attached to the tiny kernel, the module's
+#                         symbols loaded as it loads (GDB_SCRIPT=file: batch)
 #   lab/lab.sh bench      benchmarks (bench/), printed as a table and JSON
 #   lab/lab.sh detectors  deliberately buggy builds that the debug kernel's
 #                         detectors must report (lab/detectors.sh)
@@ -21,7 +23,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-job=${1:?usage: lab/lab.sh run|check|shell|bench|detectors|kernels}
+job=${1:?usage: lab/lab.sh run|check|shell|gdb|bench|detectors|kernels}
 
 if [[ $job == kernels ]]; then
 	exec "$here/kernel.sh" --list
@@ -74,6 +76,8 @@ kernels() {
 	elif [[ $job == bench ]]; then
 		# Debian's kernel, and the Rust kernel where upstream's driver runs too.
 		echo distro rust
+	elif [[ $job == gdb ]]; then
+		echo tiny
 	else
 		echo distro
 	fi
@@ -132,8 +136,8 @@ rc=0 records=() bench_files=() rows=0 met=0 missed=0
 for kernel in $(kernels); do
 	tag=$kernel
 	[[ ${ROOTFS:-busybox} == debian ]] && tag=debian
-	if [[ $job == shell ]]; then
-		"$here/vmjob.sh" shell "$kernel" || rc=1
+	if [[ $job == shell || $job == gdb ]]; then
+		"$here/vmjob.sh" "$job" "$kernel" || rc=1
 		continue
 	fi
 	records+=("$BUILD/results/kernels/${tag//\//-}.json")
@@ -159,6 +163,12 @@ for kernel in $(kernels); do
 		fi
 		;;
 	check)
+		if grep -q '^extras=gdb' "$here/kernels/$kernel" 2>/dev/null; then
+			# make gdb's batch test: a breakpoint in cmisc_ioctl, hit by
+			# cmisc-hello in the guest, with the module's symbols.
+			records+=("$BUILD/results/kernels/$tag-gdb.json")
+			LAB_GDB_TEST=1 GDB_SCRIPT=$here/gdb/hello.gdb "$here/vmjob.sh" gdb "$kernel" "$tag-gdb" >/dev/null || rc=1
+		fi
 		if grep -q '^extras=upstream' "$here/kernels/$kernel" 2>/dev/null; then
 			# The same suite against upstream's Rust driver on this kernel.
 			records+=("$BUILD/results/kernels/$tag-upstream.json")

@@ -24,7 +24,9 @@
 # Environment: LAB_ACCEL (kvm|tcg; probed and cached when unset), LAB_SMP,
 # LAB_MEM, LAB_APPEND (extra kernel parameters), LAB_DISKS (raw disk images,
 # attached as virtio disks with snapshot=on, so they are never written),
-# LAB_ICOUNT=1 (TCG with -icount shift=0,sleep=off: the guest's clock
+# LAB_GDB_PORT=N (QEMU's gdb stub on 127.0.0.1:N, the CPU stopped at
+# reset until gdb continues; the kernel booted with nokaslr), LAB_ICOUNT=1
+# (TCG with -icount shift=0,sleep=off: the guest's clock
 # advances 1 ns per instruction executed, so guest timings are instruction
 # counts, the same on every run; one vCPU).
 # Exits with the guest's status; 124 if the VM outlived TIMEOUT, even if the
@@ -60,6 +62,7 @@ tcg) accel_args=(-accel tcg -cpu max) ;;
 *) die "LAB_ACCEL must be kvm or tcg, not '$accel'" ;;
 esac
 smp=${LAB_SMP:-$(nproc)}
+extra_args=()
 if [[ -n ${LAB_ICOUNT:-} ]]; then
 	# shellcheck disable=SC2054 # the comma is QEMU's
 	accel_args+=(-icount shift=0,sleep=off)
@@ -88,10 +91,16 @@ append+=" lab_results=${chan[0]} lab_dmesg=${chan[1]} lab_verdict=${chan[2]}"
 # while other CPUs run: on 7.3-rc that oopsed (int3 in sched_clock_cpu).
 # Decide at boot instead.
 [[ $arch == x86_64 && $accel == tcg ]] && append+=" tsc=unstable"
+if [[ -n ${LAB_GDB_PORT:-} ]]; then
+	# make gdb: QEMU's gdb stub on a local port, the CPU stopped until gdb
+	# says continue, and the kernel where its symbols say it is.
+	extra_args=(-gdb "tcp:127.0.0.1:$LAB_GDB_PORT" -S)
+	append+=" nokaslr"
+fi
 append+=" ${LAB_APPEND:-}"
 
 cmd=(
-	"${qemu[@]}" "${accel_args[@]}"
+	"${qemu[@]}" "${accel_args[@]}" "${extra_args[@]}"
 	-m "${LAB_MEM:-1024}" -smp "$smp"
 	-display none -monitor none -no-reboot
 	-kernel "$kernel" -initrd "$initramfs"

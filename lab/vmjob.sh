@@ -80,7 +80,7 @@ resolve() {
 # Build the modules in $out/src, a mirror of symlinks, so that Kbuild never
 # writes into the source tree: the driver and every stage of tutorial/.
 build_modules() {
-	local d f rc=0 flags=() dirs=(driver)
+	local d f rc=0 flags=() dirs=(driver) pids=()
 	for d in "$src"/tutorial/[0-9][0-9]-*/; do
 		[[ -d $d ]] && d=${d%/} && dirs+=("tutorial/${d##*/}")
 	done
@@ -98,30 +98,31 @@ build_modules() {
 	ln -sfn "$src/VERSION" "$out/src/VERSION"
 	[[ $arch == "$(host_arch)" ]] || flags+=(ARCH="${arch/x86_64/x86}" CROSS_COMPILE="$cross")
 	[[ -n $llvm ]] && flags+=(LLVM=1)
-	# Every module with W=1, and not one warning allowed on any kernel.
-	# Each build leaves build.log and build.status (make's exit status).
+	# Every module with W=1, and not one warning allowed on any kernel;
+	# each leaves build.log and build.status (make's status).
 	if [[ -n $buildroot ]]; then
-		# One command in the build root at a time: every module in one go.
+		# One command in the build root at a time: all at once.
 		# shellcheck disable=SC2016 # expanded by the inner shell
 		"$here/buildroot.sh" "$buildroot" run bash -c 'n=$1 && shift && for d in "${@:1:n}"; do
 			make -s -C "$d" W=1 "${@:$((n + 1))}" >"$d/build.log" 2>&1; echo $? >"$d/build.status"
 			done' bash "${#dirs[@]}" "${dirs[@]/#/$out/src/}" KDIR="$kdir" "${flags[@]}" >&2 || return 1
 	else
-		# The builds are independent: run them side by side.
+		# Build side by side; wait for each pid.
 		for d in "${dirs[@]}"; do
 			(
 				s=0
 				make -s -C "$out/src/$d" KDIR="$kdir" W=1 "${flags[@]}" >"$out/src/$d/build.log" 2>&1 || s=$?
 				echo "$s" >"$out/src/$d/build.status"
 			) &
+			pids+=($!)
 		done
-		wait
+		wait "${pids[@]}"
 	fi
 	for d in "${dirs[@]}"; do
 		f=$out/src/$d/build.log
 		if [[ $(cat "$out/src/$d/build.status" 2>/dev/null) != 0 ]]; then
 			cat "$f" >&2
-			warn "$d does not build against $kernel: $(grep -m 1 -i 'error:' "$f" | sed "s|^$out/src/||")"
+			warn "$d does not build against $kernel: $(grep -m 1 -i 'error' "$f" | sed "s|$out/src/||g")"
 			rc=1
 		elif grep -E 'warning:|error:' "$f" >&2; then
 			warn "$d built with warnings (W=1) against $kernel"
@@ -136,10 +137,10 @@ build_modules() {
 # it, and the virtio console drivers its channels need (arm64).
 foreign_guest() {
 	local kroot m f
-	"$here/setup.sh" "cross-$arch" >&2
+	"$here/setup.sh" "cross-$arch" >&2 || return 1
 	usr=$BUILD/user-$arch
-	make -s -C "$TOP_DIR" userspace USR="$usr" CC="$cc" CC32="$cc32" >&2
-	busybox=$("$here/fetch-deb.sh" bookworm "$deb_arch" busybox-static)/bin/busybox
+	make -s -C "$TOP_DIR" userspace USR="$usr" CC="$cc" CC32="$cc32" >&2 || return 1
+	busybox=$("$here/fetch-deb.sh" bookworm "$deb_arch" busybox-static)/bin/busybox || return 1
 	guest_opts=(--busybox "$busybox")
 	[[ $arch == arm64 ]] || return 0
 	# The kernel's own modules: of the fetched package, or of the host.
@@ -210,7 +211,7 @@ pack_initramfs() {
 	fi
 	expected_programs >"$out/programs.expected"
 	echo tutorial_test >>"$out/programs.expected" # lab/initramfs.sh --tutorial
-	"$here/initramfs.sh" "${opts[@]}" "$out/initramfs.cpio" "$usr" "${kos[@]}"
+	"$here/initramfs.sh" "${opts[@]}" "$out/initramfs.cpio" "$usr" "${kos[@]}" || return 1
 	initrd=$out/initramfs.cpio
 }
 
@@ -219,8 +220,9 @@ pack_initramfs() {
 # a lab disk with the .debs, the static tests and the guest script.
 pack_debian() {
 	local dir=$out/lab
-	"$here/deb.sh"
-	rootfs_image=$("$here/debian-rootfs.sh" "$release")
+	# (set -e does not hold in a function run by phase: check each step.)
+	"$here/deb.sh" || return 1
+	rootfs_image=$("$here/debian-rootfs.sh" "$release") || return 1
 	[[ -f $rootfs_image ]] || die "debian-rootfs.sh answered '$rootfs_image', not an image file"
 	rm -rf "$dir"
 	mkdir -p "$dir/debs" "$dir/bin"
@@ -229,8 +231,84 @@ pack_debian() {
 	find "$BUILD/user" -maxdepth 1 -type f -perm -u+x -exec cp {} "$dir/bin/" \;
 	cp "$out/src/tutorial/07-hello/hello.ko" "$TOP_DIR/VERSION" "$here/guest/debian-check.sh" "$here/guest/tap.sh" "$dir/"
 	expected_programs >"$out/programs.expected"
-	mkfs.ext4 -q -F -L cmisc-lab -d "$dir" "$out/lab.ext4" "$(($(du -sm "$dir" | cut -f1) + 32))M" >&2
+	mkfs.ext4 -q -F -L cmisc-lab -d "$dir" "$out/lab.ext4" "$(($(du -sm "$dir" | cut -f1) + 32))M" >&2 || return 1
 	initrd=/boot/initrd.img-$release
+}
+
+# free_port: a local TCP port nobody listens on, for QEMU's gdb stub.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 20000))
+		listening "$p" || break
+	done
+	echo "$p"
+}
+
+# listening PORT: is something listening on 127.0.0.1:PORT (or any address)?
+listening() {
+	local hex
+	hex=$(printf ':%04X ' "$1")
+	awk -v p="$hex" '$4 == "0A" && index($2 " ", p) { f = 1 } END { exit !f }' /proc/net/tcp
+}
+
+# gdb_session: make gdb. QEMU waits at reset with its gdb stub on a free
+# port; gdb loads vmlinux and the kernel's own helpers (vmlinux-gdb.py),
+# runs to start_kernel, lx-symbols then loads each module's symbols at its
+# load address as it loads, and a pending breakpoint waits in cmisc_ioctl.
+# With GDB_SCRIPT, gdb runs that file in batch mode (log: gdb.log);
+# otherwise it is yours, and the guest's console is in console.log.
+gdb_session() {
+	local port vm_pid rc=0 i
+	[[ -r $kdir/vmlinux-gdb.py ]] || die "kernel $kernel has no vmlinux-gdb.py (CONFIG_GDB_SCRIPTS): make gdb uses KERNEL=tiny"
+	port=$(free_port)
+	LAB_GDB_PORT=$port "$here/vm.sh" gdb "$arch" "$image" "$initrd" "$logdir" "$limit" >"$out/vm.out" 2>&1 &
+	vm_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		listening "$port" && break
+		kill -0 "$vm_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	local gdb_cmd=(gdb -q -nx -ex "set pagination off" -ex "set confirm off"
+		-ex "set breakpoint pending on" -ex "file $kdir/vmlinux"
+		-ex "source $kdir/vmlinux-gdb.py" -ex "target remote 127.0.0.1:$port"
+		-ex "hbreak start_kernel" -ex continue -ex delete
+		-ex "lx-symbols $out/src/driver" -ex "break cmisc_ioctl")
+	if [[ -n ${GDB_SCRIPT:-} ]]; then
+		log "gdb: batch, $GDB_SCRIPT, on port $port (log: $logdir/gdb.log)"
+		timeout -k 5 "$limit" "${gdb_cmd[@]}" -batch -x "$GDB_SCRIPT" </dev/null >"$logdir/gdb.log" 2>&1 || rc=$?
+		sed 's/^/[gdb] /' "$logdir/gdb.log" >&2
+	else
+		log "gdb: the guest waits in start_kernel's breakpoint until you say continue;"
+		log "gdb: its console is $logdir/console.log (tail -f it in another window)"
+		"${gdb_cmd[@]}" || rc=$?
+	fi
+	wait "$vm_pid" || rc=$?
+	cat "$out/vm.out" >&2
+	return "$rc"
+}
+
+# gdb_tap: make check's gdb test, judged here from what gdb and the guest
+# printed, as a program of its own ("gdb") on the results channel's file.
+gdb_tap() {
+	local n=0 t
+	read -r t _ </proc/uptime
+	echo "lab-program-begin gdb $t"
+	echo "|$t|TAP version 13"
+	echo "|$t|1..3"
+	tap_line "grep -q 'lab-gdb: stopped in cmisc_ioctl' '$logdir/gdb.log'" gdb.breakpoint_in_cmisc_ioctl_is_hit
+	tap_line "grep -q 'cmd=0x7c80' '$logdir/gdb.log'" gdb.cmd_is_hello_0x7c80
+	tap_line "tr -d '\r' <'$logdir/console.log' | grep -qx 'ioctl returned 100'" gdb.guest_prints_ioctl_returned_100
+	echo "lab-program-end gdb status=$status timeout=0 secs=0.0"
+}
+
+tap_line() {
+	n=$((n + 1))
+	if bash -c "$1"; then
+		echo "|$t|ok $n $2"
+	else
+		echo "|$t|not ok $n $2"
+	fi
 }
 
 extras='' llvm='' buildroot='' newer_than=''
@@ -255,6 +333,7 @@ run) limit=300 ;;
 check | upstream) limit=1500 ;;
 bench) limit=900 ;;
 shell) limit=7200 ;;
+gdb) limit=${GDB_SCRIPT:+600} limit=${limit:-7200} ;;
 *) die "unknown job '$job'" ;;
 esac
 [[ $rootfs == debian ]] && limit=1800
@@ -296,6 +375,8 @@ LAB_MEM=1024
 export LAB_APPEND=$append LAB_DISKS=$disks LAB_MEM
 if [[ $job == shell ]]; then
 	"$here/vm.sh" "$vm_job" "$arch" "$image" "$initrd" "$logdir" "$limit" || status=$?
+elif [[ $job == gdb ]]; then
+	gdb_session || status=$?
 else
 	# The console goes to stderr: stdout is for the counts alone.
 	"$here/vm.sh" "$vm_job" "$arch" "$image" "$initrd" "$logdir" "$limit" >&2 || status=$?
@@ -303,6 +384,13 @@ fi
 phase_names+=("vm $job ($tag)") phase_secs+=("$((SECONDS - start)).0")
 print_phases
 [[ $job == shell ]] && exit "$status"
+if [[ $job == gdb && -n ${LAB_GDB_TEST:-} ]]; then
+	gdb_tap >>"$logdir/results.log"
+	echo gdb >"$out/programs.expected"
+	job=check
+elif [[ $job == gdb ]]; then
+	exit "$status"
+fi
 rc=0
 verdict=(judge "$logdir" --kernel "$kernel" --release "$release" --arch "$arch"
 	--job "$job" --status "$status" --limit "$limit" --out "$record")
