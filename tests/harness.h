@@ -400,6 +400,11 @@ static inline void cmisc_filter_tests(const char *prog)
 	}
 }
 
+/*
+ * The programs' main(). stdout is line-buffered, as on a terminal, even
+ * when it is a pipe or a file: each result line leaves the process as it
+ * is printed, so the lab's per-line timestamps say when it happened.
+ */
 #define CMISC_TEST_MAIN							\
 	static void __attribute__((constructor))			\
 	__constructor_order_last(void)					\
@@ -409,6 +414,7 @@ static inline void cmisc_filter_tests(const char *prog)
 	}								\
 	int main(int argc, char **argv)					\
 	{								\
+		setvbuf(stdout, NULL, _IOLBF, 0);			\
 		cmisc_filter_tests(argv[0]);				\
 		return test_harness_run(argc, argv);			\
 	}
