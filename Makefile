@@ -67,7 +67,7 @@ BENCH_BIN:= $(patsubst bench/%.c,$(USR)/bench/%,$(wildcard bench/*.c))
 # Debug-kernel-only programs: fault injection and the fuzzer.
 DEBUG_BIN:= $(patsubst tests/debug/%.c,$(USR)/debug/%,$(wildcard tests/debug/*.c))
 
-userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-client $(TESTS_BIN) $(M32_BIN) $(BENCH_BIN) $(DEBUG_BIN) $(KUNIT_PARSER)
+userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-client $(TESTS_BIN) $(M32_BIN) $(BENCH_BIN) $(DEBUG_BIN) $(KUNIT_PARSER) $(USR)/compare/compare
 
 # The test programs every kernel's guest must run and report, named from the
 # sources, not from what the rules above built (lab/vmjob.sh holds each
@@ -108,6 +108,10 @@ $(USR)/debug/%: tests/debug/%.c $(TEST_DEPS) | $(USR)/debug/.dir
 
 $(USR)/bench/%: bench/%.c $(LIB_SRC) $(LIB_HDR) | $(USR)/bench/.dir
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -pthread -static -o $@ $< $(LIB_SRC)
+
+# Upstream's rust_misc_device and cmisc side by side, call for call (lab/guest/compare.sh).
+$(USR)/compare/compare: tests/compare/compare.c include/uapi/linux/cmisc.h | $(USR)/compare/.dir
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -static -o $@ $<
 
 # The kernel's KTAP parser (kunit.py's), with which lab/verdict.py reads
 # every program's results, from the same package.
