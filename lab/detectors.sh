@@ -22,9 +22,8 @@ detector() {
 	[[ -z ${DETECTORS:-} || $name == ${DETECTORS} ]] || return 0
 	n=$((n + 1))
 	rm -rf "$tree"
-	mkdir -p "$tree/examples"
-	cp -r "$TOP_DIR/driver" "$TOP_DIR/include" "$TOP_DIR/VERSION" "$tree/"
-	cp -r "$TOP_DIR/examples/hello" "$tree/examples/"
+	mkdir -p "$tree"
+	cp -r "$TOP_DIR/driver" "$TOP_DIR/include" "$TOP_DIR/VERSION" "$TOP_DIR/tutorial" "$tree/"
 	perl -0pi -e "$subst" "$tree/$file"
 	if cmp -s "$tree/$file" "$TOP_DIR/$file"; then
 		echo "not ok $n detector.$name # the bug did not apply to $file"

@@ -22,7 +22,7 @@ fi
 checkpatch() {
 	(cd "$TOP_DIR" && "$cp_dir/checkpatch.pl" --no-tree --strict --quiet --show-types "$@")
 }
-mapfile -t kernel_c < <(cd "$TOP_DIR" && git ls-files 'driver/*.[ch]' 'examples/*.[ch]' include/uapi)
+mapfile -t kernel_c < <(cd "$TOP_DIR" && git ls-files 'driver/*.[ch]' 'tutorial/*.[ch]' include/uapi)
 log "lint: checkpatch --strict on ${#kernel_c[@]} files"
 for f in "${kernel_c[@]}"; do
 	if [[ $f == driver/cmisc_compat.h ]]; then
@@ -39,10 +39,10 @@ out=$BUILD/lint
 rm -rf "$out"
 mkdir -p "$out"
 cp -r "$TOP_DIR/driver" "$TOP_DIR/include" "$TOP_DIR/VERSION" "$out/"
-mkdir -p "$out/examples" && cp -r "$TOP_DIR/examples/hello" "$out/examples/"
+cp -r "$TOP_DIR/tutorial" "$out/"
 kdir=$("$here/default-kdir.sh")
-for d in driver examples/hello; do
-	if ! make -s -C "$out/$d" KDIR="$kdir" C=1 W=1 KCFLAGS=-Werror >"$out/build.log" 2>&1; then
+for d in "$out"/driver "$out"/tutorial/*/; do
+	if ! make -s -C "$d" KDIR="$kdir" C=1 W=1 KCFLAGS=-Werror >"$out/build.log" 2>&1; then
 		cat "$out/build.log"
 		status=1
 	elif grep -E 'warning|error' "$out/build.log" | grep -v 'Skipping BTF'; then
