@@ -8,6 +8,7 @@
 #   make shell    an interactive shell in the VM with the module loaded
 #   make gdb      gdb on the tiny kernel, cmisc's symbols loaded as it loads
 #                 (GDB_SCRIPT=file runs gdb in batch mode)
+#   make compare  cmisc and upstream's Rust driver, the same random calls, compared
 #   make bench    benchmarks against the kernel's own baselines
 #   make kernels  every kernel the lab knows (lab/kernels/), version, cache
 #   make lint     checkpatch --strict, sparse, W=1, shellcheck
@@ -23,10 +24,10 @@ BUILD   ?= $(CURDIR)/build
 VERSION := $(shell cat VERSION)
 export BUILD
 
-.PHONY: all run check shell gdb doctor bench detectors kernels newcomer lint clean userspace tools modules help print-programs
+.PHONY: all run check shell gdb compare doctor bench detectors kernels newcomer lint clean userspace tools modules help print-programs
 all: userspace
 
-run check shell gdb bench detectors kernels:
+run check shell gdb compare bench detectors kernels:
 	@lab/lab.sh $@
 
 # A bare Debian 12 under build/ runs make run, make deb and the Debian

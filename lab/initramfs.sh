@@ -6,7 +6,8 @@
 #                         [--lab-module KO]... [--tutorial KO]...
 #                         OUT.cpio BINDIR MODULE.ko...
 #   BINDIR holds the static userspace: tools in BINDIR/, tests in
-#   BINDIR/tests/, benchmarks in BINDIR/bench/, the debug kernel's programs
+#   BINDIR/tests/, benchmarks in BINDIR/bench/, make compare's program in
+#   BINDIR/compare/, the debug kernel's programs
 #   in BINDIR/debug/ (packed, with lab/guest/debug/, only with --debug;
 #   --fuzz packs the fuzzer alone).
 #   --upstream: upstream's Rust sample modules (*.ko in DIR) go to
@@ -50,7 +51,7 @@ cp "$here"/guest/*.sh "$root/lab/"
 cp "$@" "$root/lib/modules/cmisc/"
 ((${#lab_modules[@]} == 0)) || cp "${lab_modules[@]}" "$root/lib/modules/lab/"
 find "$bindir" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/lab/bin/" \;
-for sub in tests bench; do
+for sub in tests bench compare; do
 	if [[ -d $bindir/$sub ]]; then
 		cp -r "$bindir/$sub" "$root/lab/$sub"
 	fi

@@ -6,6 +6,8 @@
 #                         (STEP=n: only task n, from tutorial/, instead)
 #   lab/lab.sh check      every test on every kernel of the default list
 #   lab/lab.sh shell      interactive busybox shell with the module loaded
+#   lab/lab.sh compare    the same random calls against cmisc and upstream's
+#                         driver, compared call by call (the rust kernel)
 #   lab/lab.sh gdb        gdb attached to the tiny kernel, the module's
 #                         symbols loaded as it loads (GDB_SCRIPT=file: batch)
 #   lab/lab.sh bench      benchmarks (bench/), printed as a table and JSON
@@ -78,6 +80,8 @@ kernels() {
 		echo distro rust
 	elif [[ $job == gdb ]]; then
 		echo tiny
+	elif [[ $job == compare ]]; then
+		echo rust
 	else
 		echo distro
 	fi
@@ -146,6 +150,7 @@ for kernel in $(kernels); do
 	[[ ${p:-} != skip ]] || continue
 	[[ -n ${f:-} ]] || p=0 f=1
 	case $job in
+	compare) ;;
 	run)
 		if ((f == 0)) && ((rc == 0)); then
 			log "run: every tutorial step passed on $kernel"
@@ -170,9 +175,12 @@ for kernel in $(kernels); do
 			LAB_GDB_TEST=1 GDB_SCRIPT=$here/gdb/hello.gdb "$here/vmjob.sh" gdb "$kernel" "$tag-gdb" >/dev/null || rc=1
 		fi
 		if grep -q '^extras=upstream' "$here/kernels/$kernel" 2>/dev/null; then
-			# The same suite against upstream's Rust driver on this kernel.
+			# The same suite against upstream's Rust driver on this kernel,
+			# then both drivers call for call (make compare).
 			records+=("$BUILD/results/kernels/$tag-upstream.json")
 			"$here/vmjob.sh" upstream "$kernel" "$tag-upstream" >/dev/null || rc=1
+			records+=("$BUILD/results/kernels/$tag-compare.json")
+			"$here/vmjob.sh" compare "$kernel" "$tag-compare" >/dev/null || rc=1
 		fi
 		;;
 	esac
@@ -188,7 +196,7 @@ if [[ $job == bench ]]; then
 	fi
 	echo "bench: $rows rows, $met targets met, $missed missed"
 fi
-if [[ $job == check ]]; then
+if [[ $job == check || $job == compare ]]; then
 	# Every kernel's record, in order, whatever became of its job: the
 	# matrix, results.json, junit.xml and the totals.
 	warnings=()

@@ -371,6 +371,9 @@ def judge(args):
             prog.tests.append({'name': prog.short + '.(program)', 'status': 'failed',
                                'duration': None, 'reason': '; '.join(prog.problems), 'log': []})
         rec['programs'].append(prec)
+        # Summary lines a program prints for people (make compare's count).
+        rec.setdefault('notes', []).extend(
+            t for _, _, t in prog.lines if re.match(r'^compare: \d+ calls', t))
     if args.differences:
         for name, reason in sorted(oops.items()):
             if not any(t['name'] == name for p in rec['programs'] for t in p['tests']):
@@ -443,6 +446,7 @@ def judge(args):
     label = 'kernel %s %s' % (args.kernel, args.release)
     if args.differences:
         label = "upstream rust_misc_device on %s %s" % (args.kernel, args.release)
+    label = args.label or label
     for p in problems:
         print('[verdict] %s: %s' % (label, p), file=sys.stderr)
     for prog in rec['programs']:
@@ -528,6 +532,8 @@ def report(args):
                   % (r['label'], c['passed'], c['expected'], c['failed'], c['skipped']))
         else:
             print('%s: %d passed, %d failed, %d skipped' % (r['label'], c['passed'], c['failed'], c['skipped']))
+        for note in r.get('notes', []):
+            print('  %s' % note)
     reasons = {}
     for r in records:
         for p in r['programs']:
@@ -608,6 +614,7 @@ def main():
     j.add_argument('--differences')
     j.add_argument('--tests-filter', default=os.environ.get('TESTS', ''))
     j.add_argument('--out')
+    j.add_argument('--label', help='how the summary names this run')
     o = sub.add_parser('outcome')
     o.add_argument('--kernel', required=True)
     o.add_argument('--outcome', required=True)

@@ -334,6 +334,7 @@ check | upstream) limit=1500 ;;
 bench) limit=900 ;;
 shell) limit=7200 ;;
 gdb) limit=${GDB_SCRIPT:+600} limit=${limit:-7200} ;;
+compare) limit=1500 ;;
 *) die "unknown job '$job'" ;;
 esac
 [[ $rootfs == debian ]] && limit=1800
@@ -353,6 +354,11 @@ if [[ $job == bench ]]; then
 		[[ $extras == upstream ]] || die "kernel $kernel has no upstream driver (extras=upstream)"
 		append+=" lab_driver=upstream"
 	fi
+fi
+if [[ $job == compare ]]; then
+	[[ $extras == upstream ]] || die "kernel $kernel has no upstream driver to compare with (make compare uses KERNEL=rust)"
+	# One program; the comparison's own timeout is the VM's, less a margin.
+	append=${append/lab_test_timeout=${TEST_TIMEOUT:-120}/lab_test_timeout=$((limit - 120))}
 fi
 if [[ $job == upstream ]]; then
 	[[ $extras == upstream ]] || die "kernel $kernel has no upstream driver (extras=upstream)"
@@ -392,8 +398,14 @@ elif [[ $job == gdb ]]; then
 	exit "$status"
 fi
 rc=0
+judged=$job
+[[ $job != compare ]] || judged=check
 verdict=(judge "$logdir" --kernel "$kernel" --release "$release" --arch "$arch"
-	--job "$job" --status "$status" --limit "$limit" --out "$record")
+	--job "$judged" --status "$status" --limit "$limit" --out "$record")
+if [[ $job == compare ]]; then
+	echo compare >"$out/programs.expected"
+	verdict+=(--programs "$out/programs.expected" --label "make compare on $kernel $release")
+fi
 [[ $job != check && $job != upstream ]] || verdict+=(--programs "$out/programs.expected")
 [[ -z $expected ]] || verdict+=(--differences "$expected")
 counts=$(KUNIT_PARSER_DIR=$BUILD/ksft/kunit "$here/verdict.py" "${verdict[@]}") || rc=1
