@@ -3,6 +3,11 @@
  * read(2), write(2) and lseek(2) with upstream's per-open semantics: a write
  * replaces the whole buffer and rewinds to 0; a read honours and advances
  * the position. Also built with -m32.
+ *
+ * The tests of read and write see positions and sizes through read(2) and
+ * pread(2) alone, so that they hold for upstream's driver too, which has
+ * no llseek; an lseek_* test beside one checks what lseek(2) reports after
+ * the same calls.
  */
 /*
  * A 64-bit off_t in the -m32 build too (glibc's lseek() then uses _llseek),
@@ -47,38 +52,67 @@ TEST_F(dev, partial_reads_advance_the_position)
 	char out[4];
 
 	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
+	memset(out, POISON, sizeof(out));
 	ASSERT_EQ(4, read(self->fd, out, 4));
 	EXPECT_EQ(0, memcmp("0123", out, 4));
-	EXPECT_EQ(4, lseek(self->fd, 0, SEEK_CUR));
+	memset(out, POISON, sizeof(out));
 	ASSERT_EQ(4, read(self->fd, out, 4));
 	EXPECT_EQ(0, memcmp("4567", out, 4));
+	memset(out, POISON, sizeof(out));
 	ASSERT_EQ(2, read(self->fd, out, 4));
 	EXPECT_EQ(0, memcmp("89", out, 2));
+	EXPECT_EQ(POISON, (unsigned char)out[2]);
+	EXPECT_EQ(0, read(self->fd, out, 4));
+}
+
+TEST_F(dev, lseek_cur_reports_how_far_reads_have_advanced)
+{
+	char out[4];
+
+	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
+	ASSERT_EQ(4, read(self->fd, out, 4));
+	EXPECT_EQ(4, lseek(self->fd, 0, SEEK_CUR));
+	ASSERT_EQ(4, read(self->fd, out, 4));
+	ASSERT_EQ(2, read(self->fd, out, 4));
 	EXPECT_EQ(10, lseek(self->fd, 0, SEEK_CUR));
 }
 
+/* A read from position 0 of more than was written sees the whole buffer. */
 TEST_F(dev, write_replaces_not_appends)
 {
 	char out[16];
 
 	ASSERT_EQ(10, write(self->fd, "aaaaaaaaaa", 10));
 	ASSERT_EQ(3, write(self->fd, "bbb", 3));
-	EXPECT_EQ(3, lseek(self->fd, 0, SEEK_END));
-	ASSERT_EQ(0, lseek(self->fd, 0, SEEK_SET));
+	memset(out, POISON, sizeof(out));
 	ASSERT_EQ(3, read(self->fd, out, sizeof(out)));
 	EXPECT_EQ(0, memcmp("bbb", out, 3));
+	EXPECT_EQ(POISON, (unsigned char)out[3]);
 }
 
+/*
+ * The read after the second write gets all of "xy": the position went
+ * from 4 back to 0 (from 4 it would read nothing, from 1 only "y").
+ */
 TEST_F(dev, write_rewinds_to_zero)
 {
 	char out[8];
 
 	ASSERT_EQ(6, write(self->fd, "abcdef", 6));
+	ASSERT_EQ(4, read(self->fd, out, 4));
+	ASSERT_EQ(2, write(self->fd, "xy", 2));
+	memset(out, POISON, sizeof(out));
+	ASSERT_EQ(2, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp("xy", out, 2));
+	EXPECT_EQ(POISON, (unsigned char)out[2]);
+}
+
+TEST_F(dev, lseek_cur_is_zero_after_a_write)
+{
+	ASSERT_EQ(6, write(self->fd, "abcdef", 6));
 	ASSERT_EQ(4, lseek(self->fd, 4, SEEK_SET));
 	ASSERT_EQ(2, write(self->fd, "xy", 2));
 	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_CUR));
-	ASSERT_EQ(2, read(self->fd, out, sizeof(out)));
-	EXPECT_EQ(0, memcmp("xy", out, 2));
 }
 
 TEST_F(dev, pread_and_pwrite_use_their_offset)
@@ -86,13 +120,27 @@ TEST_F(dev, pread_and_pwrite_use_their_offset)
 	char out[8];
 
 	ASSERT_EQ(8, write(self->fd, "ABCDEFGH", 8));
+	ASSERT_EQ(2, read(self->fd, out, 2));
 	memset(out, POISON, sizeof(out));
 	ASSERT_EQ(3, pread(self->fd, out, 3, 5));
 	EXPECT_EQ(0, memcmp("FGH", out, 3));
-	/* pread leaves the file position alone. */
-	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_CUR));
+	EXPECT_EQ(POISON, (unsigned char)out[3]);
 	EXPECT_EQ(0, pread(self->fd, out, 3, 8));
 	EXPECT_EQ(0, pread(self->fd, out, 3, 100));
+	/* pread leaves the file position alone: read goes on from 2. */
+	memset(out, POISON, sizeof(out));
+	ASSERT_EQ(6, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp("CDEFGH", out, 6));
+}
+
+TEST_F(dev, lseek_cur_is_unchanged_by_pread)
+{
+	char out[8];
+
+	ASSERT_EQ(8, write(self->fd, "ABCDEFGH", 8));
+	ASSERT_EQ(2, lseek(self->fd, 2, SEEK_SET));
+	ASSERT_EQ(3, pread(self->fd, out, 3, 5));
+	EXPECT_EQ(2, lseek(self->fd, 0, SEEK_CUR));
 }
 
 TEST_F(dev, zero_length_write_empties_the_buffer)
@@ -101,8 +149,22 @@ TEST_F(dev, zero_length_write_empties_the_buffer)
 
 	ASSERT_EQ(3, write(self->fd, "abc", 3));
 	ASSERT_EQ(0, write(self->fd, "", 0));
-	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_END));
+	memset(out, POISON, sizeof(out));
+	EXPECT_EQ(0, pread(self->fd, out, sizeof(out), 0));
 	EXPECT_EQ(0, read(self->fd, out, sizeof(out)));
+	EXPECT_EQ(POISON, (unsigned char)out[0]);
+}
+
+/* Whatever the last write reused (the third lands in the first's storage). */
+TEST_F(dev, lseek_end_is_the_length_of_the_last_write)
+{
+	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
+	ASSERT_EQ(3, write(self->fd, "abc", 3));
+	EXPECT_EQ(3, lseek(self->fd, 0, SEEK_END));
+	ASSERT_EQ(2, write(self->fd, "XY", 2));
+	EXPECT_EQ(2, lseek(self->fd, 0, SEEK_END));
+	ASSERT_EQ(0, write(self->fd, "", 0));
+	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_END));
 }
 
 TEST_F(dev, buffer_is_per_open_file)
@@ -112,8 +174,23 @@ TEST_F(dev, buffer_is_per_open_file)
 
 	ASSERT_LE(0, other);
 	ASSERT_EQ(4, write(self->fd, "mine", 4));
+	memset(out, POISON, sizeof(out));
 	EXPECT_EQ(0, read(other, out, sizeof(out)));
+	EXPECT_EQ(0, pread(other, out, sizeof(out), 0));
+	EXPECT_EQ(POISON, (unsigned char)out[0]);
+	ASSERT_EQ(4, pread(self->fd, out, sizeof(out), 0));
+	EXPECT_EQ(0, memcmp("mine", out, 4));
+	close(other);
+}
+
+TEST_F(dev, lseek_end_sees_only_this_files_buffer)
+{
+	int other = open(DEV, O_RDWR);
+
+	ASSERT_LE(0, other);
+	ASSERT_EQ(4, write(self->fd, "mine", 4));
 	EXPECT_EQ(0, lseek(other, 0, SEEK_END));
+	EXPECT_EQ(4, lseek(self->fd, 0, SEEK_END));
 	close(other);
 }
 
@@ -256,6 +333,7 @@ TEST_F(dev, read_bad_pointers_are_efault)
 TEST_F(dev, read_into_partly_unmapped_buffer_is_short)
 {
 	char *p = page_before_hole();
+	char out[16];
 	ssize_t n;
 
 	ASSERT_TRUE(p != NULL);
@@ -270,27 +348,57 @@ TEST_F(dev, read_into_partly_unmapped_buffer_is_short)
 	EXPECT_TRUE(n >= 1 && n <= 6) TH_LOG("read returned %zd", n);
 	if (n > 0) {
 		EXPECT_EQ(0, memcmp("012345", p + page_size() - 6, n));
-		EXPECT_EQ(n, lseek(self->fd, 0, SEEK_CUR));
+		/* The next read goes on from there. */
+		memset(out, POISON, sizeof(out));
+		EXPECT_EQ(10 - n, read(self->fd, out, sizeof(out)));
+		EXPECT_EQ(0, memcmp("0123456789" + n, out, 10 - n));
+		EXPECT_EQ(POISON, (unsigned char)out[10 - n]);
 	}
 	munmap(p, page_size());
 }
 
+TEST_F(dev, lseek_cur_after_a_short_read_is_what_it_copied)
+{
+	char *p = page_before_hole();
+	ssize_t n;
+
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
+	n = read(self->fd, p + page_size() - 6, 10);
+	EXPECT_TRUE(n >= 1 && n <= 6) TH_LOG("read returned %zd", n);
+	if (n > 0)
+		EXPECT_EQ(n, lseek(self->fd, 0, SEEK_CUR));
+	munmap(p, page_size());
+}
+
+/* The third write lands in the first write's 10-byte storage. */
 TEST_F(dev, rewrites_reusing_the_spare_show_only_new_bytes)
 {
 	char out[16];
 
-	/* The third write lands in the first write's 10-byte storage. */
 	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
 	ASSERT_EQ(3, write(self->fd, "abc", 3));
 	ASSERT_EQ(2, write(self->fd, "XY", 2));
-	EXPECT_EQ(2, lseek(self->fd, 0, SEEK_END));
-	ASSERT_EQ(0, lseek(self->fd, 0, SEEK_SET));
 	memset(out, POISON, sizeof(out));
 	ASSERT_EQ(2, read(self->fd, out, sizeof(out)));
 	EXPECT_EQ(0, memcmp("XY", out, 2));
 	EXPECT_EQ(POISON, (unsigned char)out[2]);
 	memset(out, POISON, sizeof(out));
+	ASSERT_EQ(2, pread(self->fd, out, sizeof(out), 0));
+	EXPECT_EQ(0, memcmp("XY", out, 2));
+	EXPECT_EQ(POISON, (unsigned char)out[2]);
+}
+
+TEST_F(dev, read_buf_after_rewrites_reusing_the_spare_shows_only_new_bytes)
+{
+	char out[16];
+
+	ASSERT_EQ(10, write(self->fd, "0123456789", 10));
+	ASSERT_EQ(3, write(self->fd, "abc", 3));
+	ASSERT_EQ(2, write(self->fd, "XY", 2));
+	memset(out, POISON, sizeof(out));
 	EXPECT_EQ(2, cmisc_read_buf(self->fd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp("XY", out, 2));
 	EXPECT_EQ(POISON, (unsigned char)out[2]);
 }
 
