@@ -19,6 +19,16 @@ TEST_F(dev, hello_returns_100)
 	EXPECT_EQ(CMISC_HELLO_VALUE, ioctl(self->fd, CMISC_IOC_HELLO, ~0UL));
 }
 
+/* Whatever HELLO answers, no argument changes the answer or fails it. */
+TEST_F(dev, hello_ignores_its_argument)
+{
+	int plain = ioctl(self->fd, CMISC_IOC_HELLO, 0);
+
+	ASSERT_LE(0, plain);
+	EXPECT_EQ(plain, ioctl(self->fd, CMISC_IOC_HELLO, unmapped_ptr()));
+	EXPECT_EQ(plain, ioctl(self->fd, CMISC_IOC_HELLO, ~0UL));
+}
+
 TEST_F(dev, initial_value_is_zero)
 {
 	int32_t v;
@@ -427,7 +437,7 @@ TEST_F(dev, read_buf_len_beyond_user_space_is_efault)
 	EXPECT_TRUE(buffer_is_keep(self->fd));
 }
 
-TEST_F(dev, misaligned_pointers_work)
+TEST_F(dev, buf_ioctls_take_misaligned_pointers)
 {
 	char in[32] = "xmisaligned data here", out[32];
 
@@ -435,8 +445,22 @@ TEST_F(dev, misaligned_pointers_work)
 	memset(out, POISON, sizeof(out));
 	ASSERT_EQ(15, cmisc_read_buf(self->fd, out + 3, 15));
 	EXPECT_EQ(0, memcmp(in + 1, out + 3, 15));
+	EXPECT_EQ(POISON, (unsigned char)out[2]);
+	EXPECT_EQ(POISON, (unsigned char)out[18]);
+}
+
+TEST_F(dev, get_value_to_a_misaligned_pointer_works)
+{
+	unsigned char out[8];
+	int32_t v;
+
+	memset(out, POISON, sizeof(out));
 	ASSERT_EQ(0, cmisc_set_value(self->fd, 5));
 	ASSERT_EQ(0, ioctl(self->fd, CMISC_IOC_GET_VALUE, out + 1));
+	memcpy(&v, out + 1, sizeof(v));
+	EXPECT_EQ(5, v);
+	EXPECT_EQ(POISON, out[0]);
+	EXPECT_EQ(POISON, out[5]);
 }
 
 CMISC_TEST_MAIN
