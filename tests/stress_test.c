@@ -5,6 +5,10 @@
  * position invariants hold whatever the interleaving: lseek(fd, 0, SEEK_CUR)
  * never fails and a read returns data or 0, never an error. Each test is bounded
  * in time (STRESS_SECONDS) rather than in luck.
+ *
+ * Each load runs twice: with the calls upstream's driver has too (read,
+ * write, pread, pwrite, GET/SET_VALUE), and with cmisc's READ_BUF, lseek
+ * and HELLO's 100 in their place, in the tests named for them.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -22,6 +26,7 @@ struct worker {
 	int fd;
 	int id;
 	int shared;
+	int cmisc_calls;	/* READ_BUF and lseek, not pread and read */
 	long ops;
 	int error;	/* first inconsistency seen, 0 if none */
 	char what[128];
@@ -97,14 +102,22 @@ static void *hammer(void *arg)
 			last_len = len;
 			break;
 		case 3:
-			n = cmisc_read_buf(w->fd, out, sizeof(out));
+			/* The whole buffer, from its start. */
+			if (w->cmisc_calls)
+				n = cmisc_read_buf(w->fd, out, sizeof(out));
+			else
+				n = pread(w->fd, out, sizeof(out), 0);
 			check_snapshot(w, out, n, 0);
 			if (!w->shared && n != (ssize_t)last_len)
 				bad(w, "own buffer length", n, last_len);
 			break;
 		case 4:
-			if (cmisc_seek(w->fd, 0, SEEK_SET) < 0)
+			if (!w->cmisc_calls) {
+				n = pread(w->fd, out, 64, k % 500);
+				check_snapshot(w, out, n, 1);
+			} else if (cmisc_seek(w->fd, 0, SEEK_SET) < 0) {
 				bad(w, "seek failed", k, 0);
+			}
 			break;
 		case 5:
 			n = cmisc_read(w->fd, out, 64);
@@ -118,6 +131,11 @@ static void *hammer(void *arg)
 			last_len = len;
 			break;
 		case 7:
+			if (!w->cmisc_calls) {
+				n = cmisc_read(w->fd, out, 64);
+				check_snapshot(w, out, n, 1);
+				break;
+			}
 			/* Whatever the interleaving, "where am I?" answers. */
 			n = lseek(w->fd, 0, SEEK_CUR);
 			if (n < 0)
@@ -129,7 +147,7 @@ static void *hammer(void *arg)
 	return NULL;
 }
 
-static void run_workers(struct __test_metadata *_metadata, int shared)
+static void run_workers(struct __test_metadata *_metadata, int shared, int cmisc_calls)
 {
 	struct worker w[THREADS];
 	pthread_t th[THREADS];
@@ -144,6 +162,7 @@ static void run_workers(struct __test_metadata *_metadata, int shared)
 		memset(&w[i], 0, sizeof(w[i]));
 		w[i].id = i;
 		w[i].shared = shared;
+		w[i].cmisc_calls = cmisc_calls;
 		w[i].fd = shared ? fd : open(DEV, O_RDWR);
 		ASSERT_LE(0, w[i].fd);
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, hammer, &w[i]));
@@ -164,35 +183,58 @@ static void run_workers(struct __test_metadata *_metadata, int shared)
 
 TEST(threads_share_one_fd)
 {
-	run_workers(_metadata, 1);
+	run_workers(_metadata, 1, 0);
+}
+
+TEST(threads_share_one_fd_through_read_buf_and_lseek)
+{
+	run_workers(_metadata, 1, 1);
 }
 
 TEST(threads_on_their_own_fds)
 {
-	run_workers(_metadata, 0);
+	run_workers(_metadata, 0, 0);
 }
 
-TEST(processes_open_and_close_in_a_loop)
+TEST(threads_on_their_own_fds_through_read_buf_and_lseek)
+{
+	run_workers(_metadata, 0, 1);
+}
+
+/*
+ * One process's loop: open, then HELLO answers 100 (@hello) or a value set
+ * is read back, a write and a read of one byte, close. 0 if all went well.
+ */
+static int open_and_close_in_a_loop(int hello)
+{
+	double end = now() + STRESS_SECONDS;
+	int32_t v, mine = getpid();
+	char b[16];
+
+	while (now() < end) {
+		int fd = open(DEV, O_RDWR);
+
+		if (fd < 0)
+			return 1;
+		if (hello ? ioctl(fd, CMISC_IOC_HELLO, 0) != CMISC_HELLO_VALUE :
+			    cmisc_set_value(fd, mine) || cmisc_get_value(fd, &v) || v != mine)
+			return 1;
+		if (write(fd, "x", 1) != 1 || read(fd, b, sizeof(b)) != 1)
+			return 1;
+		close(fd);
+	}
+	return 0;
+}
+
+static void run_processes(struct __test_metadata *_metadata, int hello)
 {
 	pid_t pids[8];
 	int i, status, failures = 0;
 
 	for (i = 0; i < 8; i++) {
 		pids[i] = fork();
-		if (pids[i] == 0) {
-			double end = now() + STRESS_SECONDS;
-			char b[16];
-
-			while (now() < end) {
-				int fd = open(DEV, O_RDWR);
-
-				if (fd < 0 || ioctl(fd, CMISC_IOC_HELLO, 0) != CMISC_HELLO_VALUE ||
-				    write(fd, "x", 1) != 1 || read(fd, b, sizeof(b)) != 1)
-					_exit(1);
-				close(fd);
-			}
-			_exit(0);
-		}
+		if (pids[i] == 0)
+			_exit(open_and_close_in_a_loop(hello));
 		ASSERT_LT(0, pids[i]);
 	}
 	for (i = 0; i < 8; i++) {
@@ -200,6 +242,16 @@ TEST(processes_open_and_close_in_a_loop)
 		failures += !WIFEXITED(status) || WEXITSTATUS(status);
 	}
 	EXPECT_EQ(0, failures);
+}
+
+TEST(processes_open_and_close_in_a_loop)
+{
+	run_processes(_metadata, 0);
+}
+
+TEST(hello_returns_100_while_processes_open_and_close_in_a_loop)
+{
+	run_processes(_metadata, 1);
 }
 
 TEST(many_open_files_keep_their_own_buffers)
