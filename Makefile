@@ -68,7 +68,14 @@ BENCH_BIN:= $(patsubst bench/%.c,$(USR)/bench/%,$(wildcard bench/*.c))
 # Debug-kernel-only programs: fault injection and the fuzzer.
 DEBUG_BIN:= $(patsubst tests/debug/%.c,$(USR)/debug/%,$(wildcard tests/debug/*.c))
 
+# A test whose source is gone leaves no binary behind to be packed and run.
 userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-client $(TESTS_BIN) $(M32_BIN) $(BENCH_BIN) $(DEBUG_BIN) $(KUNIT_PARSER) $(USR)/compare/compare
+	@for f in $(USR)/tests/*; do \
+		case " $(notdir $(TESTS_BIN) $(M32_BIN)) " in \
+		*" $${f##*/} "*) ;; \
+		*) [ ! -e "$$f" ] || rm -f "$$f" ;; \
+		esac; \
+	done
 
 # The test programs every kernel's guest must run and report, named from the
 # sources, not from what the rules above built (lab/vmjob.sh holds each
