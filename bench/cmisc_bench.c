@@ -66,7 +66,7 @@ static enum driver drv;
 static int quick;
 
 /* One call of one row: a system call on one descriptor. */
-enum op_kind { OP_GETPPID, OP_IOCTL, OP_WRITE, OP_PWRITE, OP_PREAD };
+enum op_kind { OP_GETPPID, OP_IOCTL, OP_WRITE, OP_WRITE_TWO, OP_PWRITE, OP_PREAD };
 
 struct op {
 	enum op_kind kind;
@@ -75,8 +75,9 @@ struct op {
 	void *arg;		/* OP_IOCTL */
 	long expect;		/* OP_IOCTL: the return value every call must give */
 	int expect_errno;	/* OP_IOCTL: if expect is -1 */
-	void *buf;		/* OP_WRITE, OP_PWRITE, OP_PREAD */
+	void *buf;		/* OP_WRITE, OP_WRITE_TWO, OP_PWRITE, OP_PREAD */
 	size_t len;
+	size_t len2;		/* OP_WRITE_TWO: len2 bytes, then len, in turn */
 };
 
 struct row {
@@ -101,6 +102,8 @@ static int nrows;
 static char notes[MAX_NOTES][256];
 static int nnotes;
 static char kernel[65];
+/* OP_WRITE_TWO: calls made since the row began (measure() resets it). */
+static unsigned long turn;
 
 __printf(1, 2)
 static void note(const char *fmt, ...)
@@ -141,6 +144,8 @@ static int run_op(const struct op *o, long iters)
 	long i, r = 0;
 
 	for (i = 0; i < iters; i++) {
+		size_t want = o->len;
+
 		switch (o->kind) {
 		case OP_GETPPID:
 			getppid();
@@ -155,6 +160,11 @@ static int run_op(const struct op *o, long iters)
 		case OP_WRITE:
 			r = write(o->fd, o->buf, o->len);
 			break;
+		case OP_WRITE_TWO:
+			/* Every call changes the length: see bench_new_buffer(). */
+			want = turn++ % 2 ? o->len : o->len2;
+			r = write(o->fd, o->buf, want);
+			break;
 		case OP_PWRITE:
 			r = pwrite(o->fd, o->buf, o->len, 0);
 			break;
@@ -162,7 +172,7 @@ static int run_op(const struct op *o, long iters)
 			r = pread(o->fd, o->buf, o->len, 0);
 			break;
 		}
-		if (r != (ssize_t)o->len)
+		if (r != (ssize_t)want)
 			return r < 0 ? errno : EIO;
 	}
 	return 0;
@@ -203,6 +213,9 @@ static struct row *measure(const char *name, const char *group, const char *what
 
 	row->iters = iters;
 	row->bytes = o->kind == OP_GETPPID || o->kind == OP_IOCTL ? 0 : o->len;
+	if (o->kind == OP_WRITE_TWO)
+		row->bytes = (o->len + o->len2) / 2;
+	turn = 0;
 	row->err = run_op(o, iters / 4 + 1);
 	for (r = 0; r < REPS && !row->err; r++) {
 		int64_t t0 = now_ns();
@@ -276,6 +289,32 @@ static const char *size_tag(size_t size)
 	return size == SIZE_1M ? "1m" : size == 65536 ? "64k" : "4k";
 }
 
+/*
+ * write(2) of @sz and of @sz - 4 KiB in turn, so that every call allocates.
+ * cmisc replaces the buffer through the file's spare, reused only when it
+ * has the new length, and keeps the old buffer as the next spare only when
+ * that has the new buffer's length (cmisc_data_reserve() and
+ * cmisc_data_settle()): with the length changing on every call, each write
+ * kvmalloc()s its buffer and kvfree()s the one it replaces, where write_<sz>
+ * reuses the spare and allocates nothing. The first call is already a new
+ * length (the device holds @sz bytes from the rows before). Both lengths
+ * round up to the same power of two of pages, so every kvmalloc() asks the
+ * page allocator for the same order, where memory pressure tells.
+ */
+static void bench_new_buffer(int dev, char *buf, size_t sz, long iters)
+{
+	const char *tag = size_tag(sz);
+	char name[32], what[64];
+	struct op o;
+
+	o = (struct op){ .kind = OP_WRITE_TWO, .fd = dev, .buf = buf, .len = sz,
+			 .len2 = sz - 4096 };
+	snprintf(name, sizeof(name), "write_%s_new_buffer", tag);
+	snprintf(what, sizeof(what), "write(dev, %d or %d B in turn): a new buffer",
+		 (int)(sz - 4096), (int)sz);
+	measure(name, "io", what, &o, iters);
+}
+
 static void bench_io(int dev, int tmp, int zero, int null, char *buf)
 {
 	static const size_t sizes[] = { 4096, 65536, SIZE_1M };
@@ -319,6 +358,8 @@ static void bench_io(int dev, int tmp, int zero, int null, char *buf)
 		snprintf(name, sizeof(name), "read_%s", tag);
 		snprintf(what, sizeof(what), "pread(dev, %zu B, 0)", sz);
 		measure(name, "io", what, &o, iters);
+		if (sz > 4096)
+			bench_new_buffer(dev, buf, sz, iters);
 	}
 }
 
@@ -445,6 +486,11 @@ static int judge(int *met, int *missed)
 		snprintf(base, sizeof(base), "tmpfs_read_%s", tags[i]);
 		b = find_row(base);
 		set_baseline(name, b ? b->name : NULL, target ? 1.10 : 0, "<= 1.10x tmpfs read");
+		/* What allocating costs over reusing the spare: no target. */
+		snprintf(name, sizeof(name), "write_%s_new_buffer", tags[i]);
+		snprintf(base, sizeof(base), "write_%s", tags[i]);
+		b = find_row(base);
+		set_baseline(name, b ? b->name : NULL, 0, NULL);
 	}
 
 	*met = *missed = 0;
@@ -498,7 +544,7 @@ static void print_row(const struct row *row)
 	char range[40] = "", per_byte[16] = "", ratio[48] = "", target[48] = "";
 
 	if (row->err) {
-		printf("  %-18s FAILED: %s\n", row->name, strerror(row->err));
+		printf("  %-20s FAILED: %s\n", row->name, strerror(row->err));
 		return;
 	}
 	snprintf(range, sizeof(range), "[%.1f .. %.1f]", row->min, row->max);
@@ -509,14 +555,14 @@ static void print_row(const struct row *row)
 	if (row->target)
 		snprintf(target, sizeof(target), "%s  %s", row->target,
 			 row->met ? "met" : "MISSED");
-	print_line("  %-18s %12.1f %-26s %9s  %-28s %s", row->name, row->med, range, per_byte,
+	print_line("  %-20s %12.1f %-26s %9s  %-28s %s", row->name, row->med, range, per_byte,
 		   ratio, target);
 }
 
 static void print_header(const char *title)
 {
 	printf("\n%s\n", title);
-	print_line("  %-18s %12s %-26s %9s  %-28s %s", "row", "per call", "[min .. max]",
+	print_line("  %-20s %12s %-26s %9s  %-28s %s", "row", "per call", "[min .. max]",
 		   "per byte", "vs baseline", drv == DRV_CMISC ? "target" : "");
 }
 
@@ -755,6 +801,8 @@ int main(int argc, char **argv)
 	}
 	note("devnull_ioctl is HELLO's number on /dev/null (-ENOTTY), the cheapest ioctl; "
 	     "the JSON's \"op\" says what one call of each row is");
+	note("write_<size>_new_buffer writes <size> and <size> - 4 KiB in turn, so that every "
+	     "write allocates a new buffer; its per byte is per mean length");
 	if (drv == DRV_UPSTREAM)
 		note("upstream's rust_misc_device logs a dev_info line on every call (%s); %s",
 		     "two per ioctl", "it is measured as shipped, and has no targets");

@@ -191,14 +191,15 @@ BEGIN {
 	nf = split(fields, f, " ")
 	for (i = 1; i <= nf; i++)
 		col[f[i]] = i
-	nrows = split("hello get_value set_value write_4k write_64k write_1m read_4k read_64k read_1m", rows, " ")
-	split("HELLO|GET_VALUE|SET_VALUE|write 4 KiB|write 64 KiB|write 1 MiB|read 4 KiB|read 64 KiB|read 1 MiB", labels, "|")
+	nrows = split("hello get_value set_value write_4k write_64k write_1m write_64k_new_buffer write_1m_new_buffer read_4k read_64k read_1m", rows, " ")
+	split("HELLO|GET_VALUE|SET_VALUE|write 4 KiB|write 64 KiB|write 1 MiB|write 64 KiB, new buffer|write 1 MiB, new buffer|read 4 KiB|read 64 KiB|read 1 MiB", labels, "|")
 	base_label["devnull_ioctl"] = "`/dev/null` ioctl (ENOTTY)"
 	for (i = 1; i <= 3; i++) {
 		split("4k 64k 1m", sz, " ")
 		split("4 KiB|64 KiB|1 MiB", szl, "|")
 		base_label["tmpfs_write_" sz[i]] = "tmpfs file"
 		base_label["tmpfs_read_" sz[i]] = "tmpfs file"
+		base_label["write_" sz[i]] = "one length, spare reused"
 	}
 }
 /^#/ { next }
