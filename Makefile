@@ -14,6 +14,8 @@
 #   make lint     checkpatch --strict, sparse, W=1, shellcheck
 #   make detectors  buggy builds that KASAN, kmemleak, lockdep and fail-nth must catch
 #   make newcomer   make run and make deb on a bare Debian 12, built under build/
+#   make doctor   check this machine: Secure Boot and DKMS's key, headers,
+#                 KVM, disk space, the archive, root (lab/doctor.sh)
 #
 # Variables: KERNEL=a,b (kernels from make kernels), KDIR=/path (boot and
 # build against your own kernel tree), LLVM=1, TESTS=pattern,
@@ -34,6 +36,10 @@ run check shell gdb compare bench detectors kernels:
 # guest's setup: every package the project forgets turns it red.
 newcomer:
 	@lab/newcomer.sh
+
+# What trips up a newcomer on this host, a line each, with its fix.
+doctor:
+	@lab/doctor.sh
 
 help:
 	@sed -n '3,/^$$/{/^$$/d;p}' Makefile
