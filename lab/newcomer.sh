@@ -50,7 +50,20 @@ as_root mkdir -p "$root/dev/pts"
 as_root mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
 
 status=0
+# make doctor first (its script, whose exit status make would turn into
+# 2), on the bare system: what it finds is shown, and only a crash of the
+# script itself (an exit status other than 0 or 1) fails.
+log "newcomer: make doctor"
+drc=0
+as_root chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	TERM=dumb /bin/bash -c "cd /src/cmisc && lab/doctor.sh" >"$top/make-doctor.log" 2>&1 || drc=$?
+sed 's/^/  | /' "$top/make-doctor.log" >&2
+if ((drc > 1)); then
+	warn "newcomer: 'make doctor' crashed (exit $drc) on a bare Debian 12"
+	status=1
+fi
 for step in "make run" "make deb" "lab/setup.sh packaging"; do
+	((status == 0)) || break
 	t=$SECONDS
 	steplog=$top/${step//[\/ ]/-}.log
 	log "newcomer: $step"
