@@ -15,7 +15,8 @@
 #
 # Environment: TESTS (a test pattern), TIMEOUT (seconds for the whole VM),
 # BENCH_CLOCK (icount, the default, or wall), BENCH_DRIVER (cmisc or
-# upstream, for the bench job),
+# upstream, for the bench job), BENCH_PRESSURE=1 (the bench under memory
+# pressure: bench/fragment leaves free memory in single pages first),
 # TEST_TIMEOUT (seconds per test program, default 120), ROOTFS=debian (the
 # Debian 12 guest with the packages instead of the busybox initramfs),
 # ARCH, KDIR, LLVM.
@@ -349,6 +350,7 @@ vm_job=$job expected=''
 if [[ $job == bench ]]; then
 	# Counted, not timed: instructions under icount unless BENCH_CLOCK=wall.
 	append+=" lab_bench_clock=${BENCH_CLOCK:-icount}"
+	[[ ${BENCH_PRESSURE:-} != 1 ]] || append+=" lab_bench_pressure=1"
 	[[ ${BENCH_CLOCK:-icount} == wall ]] || export LAB_ICOUNT=1
 	if [[ ${BENCH_DRIVER:-cmisc} == upstream ]]; then
 		[[ $extras == upstream ]] || die "kernel $kernel has no upstream driver (extras=upstream)"
