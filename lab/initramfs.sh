@@ -65,6 +65,9 @@ if ((${#tutorial[@]})); then
 	mkdir -p "$root/lab/tests"
 	printf '#!/bin/sh\nexec /lab/tutorial.sh --tap\n' >"$root/lab/tests/tutorial_test"
 	chmod 0755 "$root/lab/tests/tutorial_test"
+	# Five stages loaded, replayed and unloaded: on the debug kernel under
+	# KASAN and a loaded host that took 120 s, the default limit.
+	echo 600 >"$root/lab/tests/tutorial_test.timeout"
 fi
 if [[ -n $upstream ]]; then
 	mkdir -p "$root/lib/modules/upstream" "$root/lab/upstream"
