@@ -62,7 +62,7 @@ def judge(case_dir, outdir, extra_env=None):
     out = os.path.join(outdir, os.path.basename(case_dir) + '.json')
     cmd = [sys.executable, VERDICT, 'judge', case_dir, '--kernel', 'fixture', '--release', '6.1.0-57-amd64',
            '--arch', 'x86_64', '--status', str(a.get('status', 0)), '--limit', a.get('limit', '1500'),
-           '--programs', os.path.join(case_dir, 'programs'), '--out', out]
+           '--programs', os.path.join(case_dir, 'programs'), '--out', out, '--job', a.get('job', 'check')]
     if a.get('differences'):
         cmd += ['--differences', os.path.join(case_dir, 'differences')]
     env = dict(os.environ, KUNIT_PARSER_DIR=PARSER, TESTS='', STRICT_SKIPS='')
