@@ -62,6 +62,12 @@ lab_count=$(echo "$programs" | wc -w)
 export CMISC_TESTS="$lab_tests"
 exec 3>>"$LAB_RESULTS"
 for t in $programs; do
+	# A program killed halfway may leave the module unloaded (module_test,
+	# tutorial_test): load it again, so the next one is judged on its own.
+	if ! lsmod | grep -q "^${CMISC_MODULE:-cmisc} "; then
+		echo "# lab: ${CMISC_MODULE:-cmisc} was not loaded before ${t##*/}: loading it"
+		insmod "$CMISC_KO"
+	fi
 	limit=$lab_test_timeout
 	[ -r "$t.timeout" ] && limit=$(cat "$t.timeout")
 	tap_run "${t##*/}" "$limit" "$t" || rc=1

@@ -1470,7 +1470,9 @@ static void op_write_buf(struct fthread *t, struct mfile *f)
 	err = errno;
 	if (check_ret(t, f, e, ret, err) && !e.err) {
 		model_replace(f, p, n);
-		f->pos = 0;
+		/* As write(2): an empty WRITE_BUF keeps the position. */
+		if (n)
+			f->pos = 0;
 	}
 }
 
