@@ -103,7 +103,7 @@ newest_headers() {
 debian12_headers() {
 	local a=${1:-amd64} pkg rel
 	dpkg-query -W -f '${db:Status-Status} ${Package}\n' "linux-headers-6.1.0-*-$a" 2>/dev/null |
-		sed -n 's/^installed //p' | sort -V -r | while read -r pkg; do
+		sed -n "s/^installed \(linux-headers-6\.1\.0-[0-9]*-$a\)\$/\1/p" | sort -V -r | while read -r pkg; do
 		rel=${pkg#linux-headers-}
 		if [[ -d /usr/src/$pkg && -r /boot/vmlinuz-$rel ]]; then
 			echo "/usr/src/$pkg"

@@ -80,7 +80,7 @@ plan() {
 	kernel_vars "$name"
 	a=$arch
 	[[ $a == any ]] && a=${ARCH:-$(host_arch)}
-	if resolve "$name" --cached >/dev/null 2>&1; then
+	if (resolve "$name" --cached >/dev/null 2>&1); then
 		printf '  %-12s %-7s cached\n' "$name" "$a"
 		return
 	fi

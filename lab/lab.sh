@@ -102,6 +102,26 @@ bench_json() {
 	rows=$((rows + r)) met=$((met + m)) missed=$((missed + x))
 }
 
+# follow_on JOB KERNEL TAG WHAT: a job that runs after the kernel's own
+# check (upstream, compare, gdb). If that check ended before its VM could
+# run (the kernel unavailable, the modules not built, no boot), record
+# JOB as not run for the same reason instead of building it all again.
+# Returns 0 when it recorded (the caller skips the job).
+follow_on() {
+	local job=$1 kernel=$2 tag=$3 what=$4 main outcome
+	main=$BUILD/results/kernels/${kernel//\//-}.json
+	[[ ${ROOTFS:-busybox} == debian ]] && main=$BUILD/results/kernels/debian.json
+	outcome=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["outcome"])' "$main" 2>/dev/null) || return 1
+	case $outcome in
+	"kernel unavailable" | "module build failed" | "boot failed") ;;
+	*) return 1 ;;
+	esac
+	log "$what: not run, the kernel's own check ended in: $outcome"
+	"$here/verdict.py" outcome --kernel "$kernel" --outcome "$outcome" \
+		--reason "$what not run: the kernel's own check ended in: $outcome" \
+		--out "$BUILD/results/kernels/$tag.json"
+}
+
 step() {
 	local name=$1 start=$SECONDS
 	shift
@@ -116,12 +136,14 @@ elif [[ $job == bench ]]; then
 else
 	step setup "$here/setup.sh"
 fi
+# This run's records and warnings only (a stale cache may be met as early
+# as the userspace build: the upstream client).
+rm -rf "$BUILD/results/kernels" "$BUILD/results/warnings"
 step "userspace build" make -s -C "$TOP_DIR" userspace >&2
 if [[ $job == check ]]; then
 	# The judge is judged first: recorded guest outputs, each with the
 	# verdict it must get, in seconds and without a VM.
 	step "verdict self-test" "$here/verdict_test.py" >&2
-	rm -rf "$BUILD/results/kernels" "$BUILD/results/warnings"
 fi
 
 if [[ $job == detectors ]]; then
@@ -172,15 +194,18 @@ for kernel in $(kernels); do
 			# make gdb's batch test: a breakpoint in cmisc_ioctl, hit by
 			# cmisc-hello in the guest, with the module's symbols.
 			records+=("$BUILD/results/kernels/$tag-gdb.json")
-			LAB_GDB_TEST=1 GDB_SCRIPT=$here/gdb/hello.gdb "$here/vmjob.sh" gdb "$kernel" "$tag-gdb" >/dev/null || rc=1
+			follow_on gdb "$kernel" "$tag-gdb" "make gdb's test on $kernel" ||
+				LAB_GDB_TEST=1 GDB_SCRIPT=$here/gdb/hello.gdb "$here/vmjob.sh" gdb "$kernel" "$tag-gdb" >/dev/null || rc=1
 		fi
 		if grep -q '^extras=upstream' "$here/kernels/$kernel" 2>/dev/null; then
 			# The same suite against upstream's Rust driver on this kernel,
 			# then both drivers call for call (make compare).
 			records+=("$BUILD/results/kernels/$tag-upstream.json")
-			"$here/vmjob.sh" upstream "$kernel" "$tag-upstream" >/dev/null || rc=1
+			follow_on upstream "$kernel" "$tag-upstream" "the suite on upstream's driver" ||
+				"$here/vmjob.sh" upstream "$kernel" "$tag-upstream" >/dev/null || rc=1
 			records+=("$BUILD/results/kernels/$tag-compare.json")
-			"$here/vmjob.sh" compare "$kernel" "$tag-compare" >/dev/null || rc=1
+			follow_on compare "$kernel" "$tag-compare" "make compare on $kernel" ||
+				"$here/vmjob.sh" compare "$kernel" "$tag-compare" >/dev/null || rc=1
 		fi
 		;;
 	esac

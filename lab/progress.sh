@@ -11,7 +11,9 @@
 #          their kin in LOG), or "" when unknown
 #   STATS  a file to record "STEPS SECONDS" in when the command succeeds, so
 #          the next run of the same build knows its total ("" for none)
-# Exits with the command's status.
+# Exits with the command's status. PROGRESS_LIMIT (seconds, default 10800)
+# is a hard limit: a command that outlives it is stopped and fails, so that
+# a hung download or build cannot hang the host's run forever.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -61,9 +63,19 @@ line() {
 	printf '%s' "$text"
 }
 
-start=$SECONDS
+start=$SECONDS limit=${PROGRESS_LIMIT:-10800}
 "$@" >"$logfile" 2>&1 &
 pid=$!
+# The watchdog: the command and everything it started, after the limit.
+(
+	sleep "$limit"
+	kill -0 "$pid" 2>/dev/null || exit 0
+	echo "(lab/progress.sh: stopped after its limit of $limit s)" >>"$logfile"
+	pkill -TERM -P "$pid" || true
+	kill -TERM "$pid" || true
+) >/dev/null 2>&1 &
+watchdog=$!
+disown "$watchdog"
 if [[ -t 2 ]]; then
 	while kill -0 "$pid" 2>/dev/null; do
 		printf '\r\033[K[lab] %s' "$(line)" >&2
@@ -82,6 +94,7 @@ else
 fi
 rc=0
 wait "$pid" || rc=$?
+kill "$watchdog" 2>/dev/null || true
 if ((rc != 0)); then
 	printf '[lab] %s: failed (exit %d) after %s; the last lines of %s:\n' \
 		"$label" "$rc" "$(hms $((SECONDS - start)))" "$logfile" >&2

@@ -37,6 +37,8 @@ packages=(
 	# the verdict (lab/verdict.py) and its test, which reads junit.xml as a
 	# CI system would
 	python3 python3-junitparser
+	# make gdb, and its batch test in make check
+	gdb
 )
 case ${1:-} in
 packaging)

@@ -228,6 +228,13 @@ def parse_program(prog, kp, kprinter, path):
         if test.subtests:
             for sub in test.subtests:
                 walk(sub, names + [test.name] if test is not top else names)
+            # A suite that reports not ok although none of its cases failed
+            # (a failing suite init or exit) fails on its own line.
+            if (test is not top and test.status.name == 'FAILURE'
+                    and not any(s.status.name in ('FAILURE', 'TEST_CRASHED') for s in test.subtests)):
+                prog.tests.append({'name': '.'.join(names + [test.name, '(suite)']), 'status': 'failed',
+                                   'duration': None, 'reason': 'the suite reports not ok, though no case failed',
+                                   'log': test.log[-40:]})
             return
         if test is top:
             return
@@ -381,12 +388,14 @@ def judge(args):
     if args.differences:
         for name, reason in sorted(oops.items()):
             if not any(t['name'] == name for p in rec['programs'] for t in p['tests']):
-                counts['skipped'] += 1
+                status, why = 'skipped', 'not run on upstream\'s driver: ' + reason
+                if strict:
+                    status, why = 'failed', 'skipped under STRICT_SKIPS=1: ' + why
+                counts[status] += 1
                 rec['programs'].append({'name': name.split('.')[0], 'status': None, 'timeout': False,
                                         'duration': None, 'plan': None, 'problems': [],
-                                        'tests': [{'name': name, 'status': 'skipped', 'duration': None,
-                                                   'reason': 'not run on upstream\'s driver: ' + reason,
-                                                   'log': []}]})
+                                        'tests': [{'name': name, 'status': status, 'duration': None,
+                                                   'reason': why, 'log': []}]})
         listed = set(diffs)
         seen = {t['name'] for p in rec['programs'] for t in p['tests']}
         for name in sorted(listed - seen):
@@ -531,6 +540,9 @@ def report(args):
         c = r['counts']
         if r['outcome'] == 'skipped':
             print('%s: skipped: %s' % (r['label'], '; '.join(r['problems'])))
+            if os.environ.get('STRICT_SKIPS') == '1':
+                print('%s: a skipped kernel fails under STRICT_SKIPS=1' % r['label'])
+                bad = True
         elif r['driver'] == 'upstream':
             print('%s: %d passed, %d expected differences, %d failed, %d skipped'
                   % (r['label'], c['passed'], c['expected'], c['failed'], c['skipped']))

@@ -51,11 +51,23 @@ record() {
 		--driver "$([[ $job == upstream ]] && echo upstream || echo cmisc)" --out "$record"
 }
 
+# Whatever ends this job before a record is written (a die inside a step,
+# set -e), the kernel still gets one, with the outcome of the step it was
+# in and the step's name.
+now_outcome='kernel unavailable' now_step='starting'
+# shellcheck disable=SC2317 # run by the EXIT trap
+fallback_record() {
+	local rc=$?
+	[[ -e $record ]] || record "$now_outcome" "ended in step: $now_step (exit $rc)" || true
+}
+trap fallback_record EXIT
+
 # phase NAME OUTCOME CMD...: run a step and time it; if it fails, the
 # kernel's outcome is OUTCOME, named with the step.
 phase() {
 	local name=$1 outcome=$2 start=$EPOCHREALTIME rc=0
 	shift 2
+	now_outcome=$outcome now_step=$name
 	with_heartbeat "$kernel: $name" "$@" || rc=$?
 	phase_names+=("$name")
 	phase_secs+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')")
@@ -279,6 +291,17 @@ gdb_session() {
 		log "gdb: batch, $GDB_SCRIPT, on port $port (log: $logdir/gdb.log)"
 		timeout -k 5 "$limit" "${gdb_cmd[@]}" -batch -x "$GDB_SCRIPT" </dev/null >"$logdir/gdb.log" 2>&1 || rc=$?
 		sed 's/^/[gdb] /' "$logdir/gdb.log" >&2
+		# gdb's last continue ends when the guest powers off; if gdb ended
+		# early (a failed script, no gdb), QEMU would wait for it, paused.
+		for ((i = 0; i < 60; i++)); do
+			kill -0 "$vm_pid" 2>/dev/null || break
+			sleep 1
+		done
+		if kill -0 "$vm_pid" 2>/dev/null; then
+			warn "gdb: the VM still runs 60 s after gdb ended: stopping it"
+			pkill -TERM -P "$vm_pid" 2>/dev/null || true
+			rc=1
+		fi
 	else
 		log "gdb: the guest waits in start_kernel's breakpoint until you say continue;"
 		log "gdb: its console is $logdir/console.log (tail -f it in another window)"
@@ -297,8 +320,8 @@ gdb_tap() {
 	echo "lab-program-begin gdb $t"
 	echo "|$t|TAP version 13"
 	echo "|$t|1..3"
-	tap_line "grep -q 'lab-gdb: stopped in cmisc_ioctl' '$logdir/gdb.log'" gdb.breakpoint_in_cmisc_ioctl_is_hit
-	tap_line "grep -q 'cmd=0x7c80' '$logdir/gdb.log'" gdb.cmd_is_hello_0x7c80
+	tap_line "grep -Eq '^cmisc_ioctl( \\+ [0-9]+)? in section \\.text' '$logdir/gdb.log'" gdb.breakpoint_in_cmisc_ioctl_is_hit
+	tap_line "grep -q 'lab-gdb: cmd=0x7c80' '$logdir/gdb.log'" gdb.cmd_is_hello_0x7c80
 	tap_line "tr -d '\r' <'$logdir/console.log' | grep -qx 'ioctl returned 100'" gdb.guest_prints_ioctl_returned_100
 	echo "lab-program-end gdb status=$status timeout=0 secs=0.0"
 }
@@ -361,6 +384,9 @@ if [[ $job == compare ]]; then
 	[[ $extras == upstream ]] || die "kernel $kernel has no upstream driver to compare with (make compare uses KERNEL=rust)"
 	# One program; the comparison's own timeout is the VM's, less a margin.
 	append=${append/lab_test_timeout=${TEST_TIMEOUT:-120}/lab_test_timeout=$((limit - 120))}
+	# Upstream's driver logs a line per call: a log big enough that no
+	# kernel report is pushed out before the guest sends the whole log.
+	append+=" log_buf_len=64M"
 fi
 if [[ $job == upstream ]]; then
 	[[ $extras == upstream ]] || die "kernel $kernel has no upstream driver (extras=upstream)"
@@ -376,6 +402,7 @@ else
 	phase "initramfs ($tag)" "boot failed" pack_initramfs
 fi
 
+now_outcome='boot failed' now_step="vm $job"
 status=0
 start=$SECONDS
 LAB_MEM=1024
@@ -391,14 +418,19 @@ else
 fi
 phase_names+=("vm $job ($tag)") phase_secs+=("$((SECONDS - start)).0")
 print_phases
-[[ $job == shell ]] && exit "$status"
+if [[ $job == shell ]]; then
+	trap - EXIT
+	exit "$status"
+fi
 if [[ $job == gdb && -n ${LAB_GDB_TEST:-} ]]; then
 	gdb_tap >>"$logdir/results.log"
 	echo gdb >"$out/programs.expected"
 	job=check
 elif [[ $job == gdb ]]; then
+	trap - EXIT
 	exit "$status"
 fi
+now_outcome='test failures' now_step='judging the run (lab/verdict.py)'
 rc=0
 judged=$job
 [[ $job != compare ]] || judged=check
@@ -408,6 +440,7 @@ if [[ $job == compare ]]; then
 	echo compare >"$out/programs.expected"
 	verdict+=(--programs "$out/programs.expected" --label "make compare on $kernel $release")
 fi
+[[ -z ${LAB_GDB_TEST:-} ]] || verdict+=(--label "make gdb's test on $kernel $release")
 [[ $job != check && $job != upstream ]] || verdict+=(--programs "$out/programs.expected")
 [[ -z $expected ]] || verdict+=(--differences "$expected")
 counts=$(KUNIT_PARSER_DIR=$BUILD/ksft/kunit "$here/verdict.py" "${verdict[@]}") || rc=1

@@ -466,7 +466,9 @@ static int cmd_info(struct ctl *c)
 {
 	static const char *const params[] = { "name", "mode", "max_size", "max_total" };
 	bool loaded = access(SYS_MODULE, F_OK) == 0;
-	char buf[256], node[160];
+	/* static: c->path may point here after we return (a session). */
+	static char node[160];
+	char buf[256];
 	struct stat st;
 	size_t i;
 

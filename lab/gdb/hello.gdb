@@ -5,6 +5,7 @@
 # breakpoint on cmisc_ioctl. The guest (lab/guest/gdb.sh) loads cmisc and
 # runs cmisc-hello, whose HELLO lands here.
 continue
-printf "lab-gdb: stopped in %s, cmd=%#x\n", $_as_string($pc), cmd
+info symbol $pc
+printf "lab-gdb: cmd=%#x\n", cmd
 bt 2
 continue

@@ -1,8 +1,8 @@
 #!/bin/sh
 # shellcheck shell=dash
 # `make gdb`'s guest: with gdb attached to the kernel (QEMU's gdb stub),
-# load cmisc, run the tutorial's client once, and show what it printed.
-# Without GDB_SCRIPT (interactive), a shell follows.
+# load cmisc, run the tutorial's client once, and show what it printed;
+# then the guest powers off, which ends gdb's session.
 echo "# lab: gdb: loading cmisc"
 insmod "$CMISC_KO" || exit 1
 out=$(cmisc-hello)

@@ -32,6 +32,21 @@ tap_stamp() {
 	done
 }
 
+# tap_kill_session SID: kill every process of session SID. The kselftest
+# harness puts each test child in a process group of its own (setpgrp), so
+# killing the program's group would leave them running.
+tap_kill_session() {
+	sid=$1
+	for p in /proc/[0-9]*; do
+		s=$(cat "$p/stat" 2>/dev/null) || continue
+		# The fields after "(command) ": state, ppid, pgrp, session.
+		# shellcheck disable=SC2086 # split into those fields
+		set -- ${s##*) }
+		[ "${4:-}" = "$sid" ] && kill -KILL "${p#/proc/}" 2>/dev/null
+	done
+	return 0
+}
+
 # tap_run NAME LIMIT CMD...: run CMD in a session of its own under a
 # watchdog that kills the whole session after LIMIT seconds. Sets tap_status
 # (the exit status; 128+N for a signal) and returns non-zero on a failure
@@ -52,14 +67,14 @@ tap_run() {
 	(
 		sleep "$limit"
 		touch /tmp/timedout
-		kill -KILL -"$pid" 2>/dev/null || kill -KILL "$pid"
+		tap_kill_session "$pid"
 	) 3>&- &
 	watchdog=$!
 	wait "$pid"
 	tap_status=$?
 	kill "$watchdog" 2>/dev/null
 	# What the program left behind in its session would hold the fifo open.
-	kill -KILL -"$pid" 2>/dev/null
+	tap_kill_session "$pid"
 	wait "$stamper"
 	read -r t1 _ </proc/uptime
 	timedout=0
