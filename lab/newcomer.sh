@@ -58,7 +58,8 @@ drc=0
 as_root chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 	TERM=dumb /bin/bash -c "cd /src/cmisc && lab/doctor.sh" >"$top/make-doctor.log" 2>&1 || drc=$?
 sed 's/^/  | /' "$top/make-doctor.log" >&2
-if ((drc > 1)); then
+# It ends with its summary line, whatever it found; without one, it crashed.
+if ((drc > 1)) || ! grep -Eq '^doctor: (nothing to fix|[0-9]+ to fix)' "$top/make-doctor.log"; then
 	warn "newcomer: 'make doctor' crashed (exit $drc) on a bare Debian 12"
 	status=1
 fi
