@@ -129,7 +129,7 @@ elif [[ $job == probe ]]; then
 		status=$?
 	fi
 else
-	# Never a silent minute: when the console has said nothing for 45 s (a
+	# Never a silent minute: when the console has said nothing for 30 s (a
 	# long test program, a slow TCG boot), say that the VM still runs.
 	(
 		size=0 quiet=0 start=$SECONDS
@@ -140,7 +140,7 @@ else
 				continue
 			fi
 			quiet=$((quiet + 5))
-			if ((quiet % 45 == 0)); then
+			if ((quiet % 30 == 0)); then
 				log "vm: still running, $((SECONDS - start)) s of its ${limit} s; the console has been quiet for ${quiet} s"
 			fi
 		done
