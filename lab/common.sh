@@ -16,6 +16,9 @@ with_heartbeat() {
 	shift
 	(
 		while sleep 30 && kill -0 $$ 2>/dev/null; do
+			# On a terminal, start on a clean line: a live progress line
+			# (lab/progress.sh) may be drawn there without its newline.
+			[[ ! -t 2 ]] || printf '\r\033[K' >&2
 			log "$label: still running, $((SECONDS - start)) s"
 		done
 	) >/dev/null &
