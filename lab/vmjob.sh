@@ -282,7 +282,7 @@ gdb_session() {
 		kill -0 "$vm_pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	local gdb_cmd=(gdb -q -nx -ex "set pagination off" -ex "set confirm off"
+	local gdb_cmd=(gdb -q -nx -iex "add-auto-load-safe-path $kdir" -ex "set pagination off" -ex "set confirm off"
 		-ex "set breakpoint pending on" -ex "file $kdir/vmlinux"
 		-ex "source $kdir/vmlinux-gdb.py" -ex "target remote 127.0.0.1:$port"
 		-ex "hbreak start_kernel" -ex continue -ex delete
