@@ -11,7 +11,8 @@
 #          their kin in LOG), or "" when unknown
 #   STATS  a file to record "STEPS SECONDS" in when the command succeeds, so
 #          the next run of the same build knows its total ("" for none)
-# Exits with the command's status. PROGRESS_LIMIT (seconds, default 10800)
+# Exits with the command's status. PROGRESS_EVERY (seconds, default 30) is
+# the interval of the plain lines. PROGRESS_LIMIT (seconds, default 10800)
 # is a hard limit: a command that outlives it is stopped and fails, so that
 # a hung download or build cannot hang the host's run forever.
 set -euo pipefail
@@ -83,10 +84,10 @@ if [[ -t 2 ]]; then
 	done
 	printf '\r\033[K' >&2
 else
-	last=$SECONDS
+	last=$SECONDS every=${PROGRESS_EVERY:-30}
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
-		if ((SECONDS - last >= 30)); then
+		if ((SECONDS - last >= every)); then
 			printf '[lab] %s\n' "$(line)" >&2
 			last=$SECONDS
 		fi

@@ -186,6 +186,39 @@ class Fixtures(unittest.TestCase):
         self.assertTrue(p.stdout.strip().endswith('0 passed, 1 failed, 0 skipped'), p.stdout)
 
 
+class Progress(unittest.TestCase):
+    """lab/progress.sh and lab/gaps.py: long work shows that it is alive."""
+
+    def run_progress(self, cmd, every='1'):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        env = dict(os.environ, BUILD=tmp, PROGRESS_EVERY=every)
+        return subprocess.run([os.path.join(HERE, 'progress.sh'), 'work', os.path.join(tmp, 'log'), '', '',
+                               '--', 'bash', '-c', cmd], env=env, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL)
+
+    def test_plain_lines_without_a_terminal(self):
+        p = self.run_progress('for i in 1 2 3 4; do echo "  CC      a$i.o"; sleep 1; done')
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn('\r', p.stderr)
+        self.assertGreaterEqual(p.stderr.count('[lab] work: '), 3, p.stderr)
+        self.assertIn('steps', p.stderr)
+
+    def test_a_failure_shows_the_end_of_its_log(self):
+        p = self.run_progress('echo first; echo the-last-line; exit 3')
+        self.assertEqual(p.returncode, 3)
+        self.assertIn('the-last-line', p.stderr)
+
+    def test_gaps_fails_a_silent_stretch(self):
+        gaps = os.path.join(HERE, 'gaps.py')
+        q = subprocess.run([gaps, '--limit', '1'], input='a\n', capture_output=True, text=True)
+        self.assertEqual(q.returncode, 0, q.stdout)
+        q = subprocess.run('(echo a; sleep 2; echo b) | %s --limit 1' % gaps, shell=True,
+                           capture_output=True, text=True)
+        self.assertEqual(q.returncode, 1, q.stdout)
+        self.assertIn('over the 1 s limit', q.stdout)
+
+
 if __name__ == '__main__':
     if not os.path.isfile(os.path.join(PARSER, 'kunit_parser.py')):
         sys.exit('verdict_test: no kunit_parser.py in %s (make userspace extracts it)' % PARSER)
