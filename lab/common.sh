@@ -105,7 +105,8 @@ newest_headers() {
 # (backports' 6.12, say) never stand in for it.
 debian12_headers() {
 	local a=${1:-amd64} pkg rel
-	dpkg-query -W -f '${db:Status-Status} ${Package}\n' "linux-headers-6.1.0-*-$a" 2>/dev/null |
+	# (dpkg-query fails when nothing matches: an answer of nothing, not an error.)
+	{ dpkg-query -W -f '${db:Status-Status} ${Package}\n' "linux-headers-6.1.0-*-$a" 2>/dev/null || true; } |
 		sed -n "s/^installed \(linux-headers-6\.1\.0-[0-9]*-$a\)\$/\1/p" | sort -V -r | while read -r pkg; do
 		rel=${pkg#linux-headers-}
 		if [[ -d /usr/src/$pkg && -r /boot/vmlinuz-$rel ]]; then
