@@ -81,7 +81,7 @@ done < <(cat "${fragments[@]}")
 # this machine, else of this kernel's last build, else unknown.
 stats=$BUILD/kernels/stats/$name.$key
 last=$stats
-[[ -r $last ]] || last=$(find "$BUILD/kernels/stats" -name "$name.*" -printf '%T@ %p\n' 2>/dev/null | sort -rn | sed -n '1s/^[^ ]* //p' || true)
+[[ -r $last ]] || last=$(newest_build_stats "$name")
 total=''
 [[ -z $last ]] || read -r total _ <"$last"
 log "$name kernel: building the image and the modules with -j$(nproc) (${total:-an unknown number of} steps expected; log: $top/$key/build.log)"

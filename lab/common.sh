@@ -8,6 +8,14 @@ export LAB_DIR TOP_DIR BUILD
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 warn() { printf '[lab] warning: %s\n' "$*" >&2; }
+# newest_build_stats NAME: the stats file (lab/progress.sh's "STEPS
+# SECONDS") of the newest build of kernel NAME on this machine, whatever its
+# configuration; nothing if it was never built here.
+newest_build_stats() {
+	find "$BUILD/kernels/stats" -name "$1.*" -printf '%T@ %p\n' 2>/dev/null |
+		sort -rn | sed -n '1s/^[^ ]* //p' || true
+}
+
 # with_heartbeat LABEL CMD...: run CMD, and while it runs say so on stderr
 # every 30 s, so that no step goes a minute without a line. The heartbeat
 # stops with CMD, or with this shell if CMD exits it.

@@ -100,8 +100,7 @@ plan() {
 		;;
 	build)
 		what="build from source (lab/$config)"
-		est=$(seconds "$(find "$BUILD/kernels/stats" -name "$name.*" -printf '%T@ %p\n' 2>/dev/null |
-			sort -rn | sed -n '1s/^[^ ]* //p' || true)")
+		est=$(seconds "$(newest_build_stats "$name")")
 		if [[ -z $est && -n $estimate ]]; then
 			est="$estimate (stated default)"
 		fi
