@@ -68,9 +68,12 @@ for step in "make run" "make deb" "lab/setup.sh packaging"; do
 	t=$SECONDS
 	steplog=$top/${step//[\/ ]/-}.log
 	log "newcomer: $step"
-	if ! as_root chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		TERM=dumb /bin/bash -c "cd /src/cmisc && $step" >"$steplog" 2>&1; then
-		tail -n 30 "$steplog" | sed 's/^/  | /' >&2
+	# lab/progress.sh: the step's output in its log, a line every 30 s
+	# meanwhile (make run here boots a VM for minutes), and the log's tail
+	# if it fails.
+	if ! "$here/progress.sh" "newcomer: $step" "$steplog" "" "" -- \
+		as_root chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		TERM=dumb /bin/bash -c "cd /src/cmisc && $step"; then
 		warn "newcomer: '$step' failed on a bare Debian 12 (log: $steplog)"
 		status=1
 		break
