@@ -5,20 +5,27 @@
 #   make run      build everything, boot the VM, replay the tutorial
 #   make run STEP=n  only task n of the tutorial (7 to 11: tutorial/, docs/tutorial.md)
 #   make check    every test, on every kernel of the default list
+#                 (TESTS=pattern alone: those tests on the fast tiny kernel)
 #   make shell    an interactive shell in the VM with the module loaded
+#                 (on the tiny kernel; KERNEL=distro for Debian's)
 #   make gdb      gdb on the tiny kernel, cmisc's symbols loaded as it loads
 #                 (GDB_SCRIPT=file runs gdb in batch mode)
 #   make compare  cmisc and upstream's Rust driver, the same random calls, compared
 #   make bench    benchmarks against the kernel's own baselines
-#   make kernels  every kernel the lab knows (lab/kernels/), version, cache
-#   make lint     checkpatch --strict, sparse, W=1, shellcheck
+#   make kernels  every kernel the lab knows (lab/kernels/), version, and the
+#                 cache's entries (${XDG_CACHE_HOME:-~/.cache}/cmisc)
+#   make clean-cache  empty that cache (CMISC_CACHE=off: a run without it)
+#   make lint     checkpatch --strict, sparse, W=1, shellcheck, the CI files
+#   make ci-files the CI files (.github/workflows/check.yml, .gitlab-ci.yml),
+#                 one job per kernel of lab/kernels/ (docs/ci.md)
 #   make detectors  buggy builds that KASAN, kmemleak, lockdep and fail-nth must catch
 #   make newcomer   make run and make deb on a bare Debian 12, built under build/
 #   make doctor   check this machine: Secure Boot and DKMS's key, headers,
 #                 KVM, disk space, the archive, root (lab/doctor.sh)
 #
 # Variables: KERNEL=a,b (kernels from make kernels), KDIR=/path (boot and
-# build against your own kernel tree), LLVM=1, TESTS=pattern,
+# build against your own kernel tree), LLVM=1, TESTS=pattern (without
+# KERNEL=, on the tiny kernel: the edit loop),
 # TIMEOUT=seconds (per VM), TEST_TIMEOUT=seconds (per test program),
 # ROOTFS=debian, STEP=n (make run: one tutorial task).
 
@@ -26,10 +33,10 @@ BUILD   ?= $(CURDIR)/build
 VERSION := $(shell cat VERSION)
 export BUILD
 
-.PHONY: all run check shell gdb compare doctor bench detectors kernels newcomer lint clean userspace tools modules help print-programs
+.PHONY: all run check shell gdb compare doctor bench detectors kernels clean-cache newcomer lint ci-files ci-lint clean userspace tools modules help print-programs
 all: userspace
 
-run check shell gdb compare bench detectors kernels:
+run check shell gdb compare bench detectors kernels clean-cache:
 	@lab/lab.sh $@
 
 # A bare Debian 12 under build/ runs make run, make deb and the Debian
@@ -74,8 +81,13 @@ BENCH_BIN:= $(patsubst bench/%.c,$(USR)/bench/%,$(wildcard bench/*.c))
 # Debug-kernel-only programs: fault injection and the fuzzer.
 DEBUG_BIN:= $(patsubst tests/debug/%.c,$(USR)/debug/%,$(wildcard tests/debug/*.c))
 
+# ONLY=names: of the test programs, build only those (make check TESTS=...
+# naming a program: lab/lab.sh).
+ONLY     ?=
+SEL_BIN  := $(if $(strip $(ONLY)),$(filter $(addprefix $(USR)/tests/,$(ONLY)),$(TESTS_BIN) $(M32_BIN)),$(TESTS_BIN) $(M32_BIN))
+
 # A test whose source is gone leaves no binary behind to be packed and run.
-userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-client $(TESTS_BIN) $(M32_BIN) $(BENCH_BIN) $(DEBUG_BIN) $(KUNIT_PARSER) $(USR)/compare/compare
+userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-client $(SEL_BIN) $(BENCH_BIN) $(DEBUG_BIN) $(KUNIT_PARSER) $(USR)/compare/compare
 	@for f in $(USR)/tests/*; do \
 		case " $(notdir $(TESTS_BIN) $(M32_BIN)) " in \
 		*" $${f##*/} "*) ;; \
@@ -183,6 +195,13 @@ deb:
 # --------------------------------------------------------------------- lint
 lint:
 	@lab/lint.sh
+
+ci-files:
+	@lab/ci-files.py
+
+# The CI files current and valid (also part of make lint; .ci/run runs it).
+ci-lint:
+	@lab/ci-lint.sh
 
 clean:
 	rm -rf $(BUILD)

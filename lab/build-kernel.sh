@@ -9,9 +9,12 @@
 #
 # usage: lab/build-kernel.sh NAME [--cached]
 # With --cached, only answer (or fail) from the cache; never build.
-# The tree is cached under $BUILD/kernels/build-NAME/<key>; <key> hashes
-# the fragments (comments aside), the source tarball and the flags, so an
-# unchanged kernel never rebuilds. Prints the tree (usable as KDIR).
+# The tree is a cache entry (lab/cache.sh), $LAB_CACHE/kernels/build-NAME-<key>;
+# <key> hashes the fragments (comments aside), the source tarball's content,
+# the flags, the compilers' versions (gcc and binutils, or, in a build
+# root, gcc, clang, lld, llvm, rustc and bindgen) and this script, so an
+# unchanged kernel never rebuilds and a changed input always does. Prints
+# the tree (usable as KDIR).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,31 +34,37 @@ if [[ -n $buildroot ]]; then
 	broot=$("$here/buildroot.sh" "$buildroot" ${only_cached:+--cached}) || exit 1
 	tarball=$(printf '%s\n' "$broot"/usr/src/linux-source-*.tar.xz | sort -V | tail -n 1)
 	run=("$here/buildroot.sh" "$buildroot" run)
+	compilers=$(dpkg-query --admindir="$broot/var/lib/dpkg" -W -f '${Package} ${Version}\n' \
+		gcc-16 clang lld llvm rustc bindgen 2>/dev/null || true)
 else
 	tarball=/usr/src/linux-source-6.1.tar.xz
+	compilers="$(gcc --version | head -n 1); $(ld --version | head -n 1)"
 fi
 [[ -r $tarball ]] || die "missing $tarball (run lab/setup.sh)"
 src=$(basename "$tarball" .tar.xz)
 
-key=$( { grep -hv '^#' "${fragments[@]}"; stat -c '%s %Y' "$tarball"; echo "$src ${flags[*]}"; } |
-	sha256sum | cut -c1-16)
-top=$BUILD/kernels/build-$name
-tree=$top/$key/$src
-stamp=$top/$key/.built
+key=$(cache_key "$(grep -hv '^#' "${fragments[@]}")" "$tarball" "$src ${flags[*]}" "$compilers" "$here/build-kernel.sh")
+entry=$LAB_CACHE/kernels/build-$name-$key
 
-if [[ -e $stamp ]]; then
-	log "$name kernel: $src, cached ($key)"
-	echo "$tree"
+if cache_hit "$entry"; then
+	log "$name kernel: $src, cached ($(cache_name "$entry"))"
+	echo "$entry/$src"
 	exit 0
 fi
 [[ $only_cached != --cached ]] || exit 1
 
-# Only one cached tree is kept: an old one is gigabytes nobody uses.
-rm -rf "$top"
-mkdir -p "$top/$key"
+cache_lock "$entry"
+if cache_hit "$entry"; then
+	log "$name kernel: $src, made by another run meanwhile ($(cache_name "$entry"))"
+	echo "$entry/$src"
+	exit 0
+fi
+# A tinyconfig kernel with its objects is 1 to 3 GiB; ask for room.
+work=$(cache_begin "$entry" 6144)
+tree=$work/$src
 start=$SECONDS
-"$here/progress.sh" "$name kernel: extracting $src" "$top/$key/extract.log" "" "" -- \
-	tar -C "$top/$key" -xJf "$tarball"
+"$here/progress.sh" "$name kernel: extracting $src" "$work/extract.log" "" "" -- \
+	tar -C "$work" -xJf "$tarball" || cache_fail "$entry" "$name kernel: extracting $tarball failed"
 # Work in the tree: merge_config.sh writes temporary files into the
 # current directory, and the checkout is read-only in a build root.
 cd "$tree"
@@ -79,14 +88,15 @@ done < <(cat "${fragments[@]}")
 
 # The steps to expect: those of the last build of this configuration on
 # this machine, else of this kernel's last build, else unknown.
-stats=$BUILD/kernels/stats/$name.$key
+stats=$LAB_CACHE/stats/$name.$key
 last=$stats
 [[ -r $last ]] || last=$(newest_build_stats "$name")
 total=''
 [[ -z $last ]] || read -r total _ <"$last"
-log "$name kernel: building the image and the modules with -j$(nproc) (${total:-an unknown number of} steps expected; log: $top/$key/build.log)"
-"$here/progress.sh" "$name kernel: building" "$top/$key/build.log" "$total" "$stats" -- \
-	"${run[@]}" make -C "$tree" "${flags[@]}" -j"$(nproc)" all
-touch "$stamp"
-log "$name kernel: built in $((SECONDS - start)) s"
-echo "$tree"
+log "$name kernel: building the image and the modules with -j$(nproc) (${total:-an unknown number of} steps expected; log: $work/build.log)"
+"$here/progress.sh" "$name kernel: building" "$work/build.log" "$total" "$stats" -- \
+	"${run[@]}" make -C "$tree" "${flags[@]}" -j"$(nproc)" all ||
+	cache_fail "$entry" "$name kernel: the build failed (log: $work/build.log)"
+cache_commit "$entry"
+log "$name kernel: built in $((SECONDS - start)) s ($(cache_name "$entry"))"
+echo "$entry/$src"

@@ -13,8 +13,13 @@
 # CMD sees the checkout (read-only) and $BUILD (read-write) at the same
 # paths as the host, through bind mounts made for that one command and
 # always undone on exit; nothing is ever removed across a mount point
-# (safe_rm in lab/common.sh). The build root is cached in
-# $BUILD/buildroot-SUITE/<key>, keyed by this script; a new key replaces it.
+# (safe_rm in lab/common.sh). The build root is a cache entry (lab/cache.sh),
+# $LAB_CACHE/buildroot/SUITE-<key>, keyed by this script, the suite and the ISO
+# week: a moving suite (sid) is taken afresh once a week, and the kernels
+# built in it follow (lab/build-kernel.sh keys them by its compilers and
+# kernel source). CMD also sees $LAB_CACHE/kernels, where those kernels are.
+# debootstrap and apt keep the .debs they fetch in the shared archive
+# cache, $LAB_CACHE/apt/archives (apt checks each file's hash before use).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,48 +37,48 @@ packages=(
 	# the kernel source, for the Rust-enabled kernel
 	linux-source
 )
-key=$( { cat "$here/buildroot.sh"; echo "$suite"; } | sha256sum | cut -c1-16)
-top=$BUILD/buildroot-$suite
-root=$top/$key/root
+key=$(cache_key "$here/buildroot.sh" "$suite" "${CMISC_BUILDROOT_WEEK:-$(date -u +%G-W%V)}")
+entry=$LAB_CACHE/buildroot/$suite-$key
+root=$entry/root
+archives=$LAB_CACHE/apt/archives
 
 make_root() {
-	local start=$SECONDS mirror
+	local start=$SECONDS mirror work
 	"$here/setup.sh" buildroot >&2
 	mirror=$(debian_mirror "")
-	trap 'umount_all "$top"' EXIT
-	safe_rm "$top"
-	mkdir -p "$top/$key"
+	work=$(cache_begin "$entry" 4096)
+	trap 'umount_all "$work"' EXIT
+	mkdir -p "$archives/partial"
 	log "buildroot: debootstrap $suite (minbase) from $mirror"
-	"$here/progress.sh" "buildroot: debootstrap $suite" "$top/$key/debootstrap.log" "" \
-		"$BUILD/kernels/stats/buildroot-$suite" -- \
-		as_root debootstrap --variant=minbase "$suite" "$root" "$mirror" ||
-		die "buildroot: debootstrap $suite failed"
+	"$here/progress.sh" "buildroot: debootstrap $suite" "$work/debootstrap.log" "" \
+		"$LAB_CACHE/stats/buildroot-$suite" -- \
+		as_root debootstrap --variant=minbase --cache-dir="$archives" "$suite" "$work/root" "$mirror" ||
+		cache_fail "$entry" "buildroot: debootstrap $suite failed"
 	log "buildroot: debootstrap took $((SECONDS - start)) s; installing ${#packages[@]} packages"
-	chroot_apt_conf "$root"
-	as_root mount -t proc proc "$root/proc"
-	as_root chroot "$root" apt-get update -q >"$top/$key/apt.log" 2>&1 ||
-		{ tail -n 30 "$top/$key/apt.log" >&2; die "buildroot: apt-get update in $suite failed"; }
-	"$here/progress.sh" "buildroot: installing ${#packages[@]} packages in $suite" "$top/$key/apt-install.log" "" "" -- \
-		as_root chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends "${packages[@]}" || die "buildroot: apt-get install in $suite failed"
-	as_root chroot "$root" apt-get clean
-	umount_all "$top"
-	touch "$top/$key/.done"
-	log "buildroot: $suite ready in $((SECONDS - start)) s"
+	chroot_apt_conf "$work/root"
+	as_root mount -t proc proc "$work/root/proc"
+	as_root mount --bind "$archives" "$work/root/var/cache/apt/archives"
+	as_root chroot "$work/root" apt-get update -q >"$work/apt.log" 2>&1 ||
+		{ tail -n 30 "$work/apt.log" >&2; die "buildroot: apt-get update in $suite failed"; }
+	"$here/progress.sh" "buildroot: installing ${#packages[@]} packages in $suite" "$work/apt-install.log" "" "" -- \
+		as_root chroot "$work/root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "${packages[@]}" || cache_fail "$entry" "buildroot: apt-get install in $suite failed"
+	umount_all "$work"
+	trap - EXIT
+	cache_commit "$entry"
+	log "buildroot: $suite ready in $((SECONDS - start)) s ($(cache_name "$entry"))"
 }
 
 if [[ ${1:-} == --cached ]]; then
-	[[ -e $top/$key/.done ]] || exit 1
+	cache_hit "$entry" || exit 1
 	echo "$root"
 	exit 0
 fi
-if [[ ! -e $top/$key/.done ]]; then
+if ! cache_hit "$entry"; then
 	# One maker at a time; a second waits, then finds it made.
-	mkdir -p "$BUILD"
-	exec 8>"$BUILD/buildroot-$suite.lock"
-	flock 8
-	[[ -e $top/$key/.done ]] || make_root
-	exec 8>&-
+	cache_lock "$entry"
+	cache_hit "$entry" || make_root
+	cache_unlock
 fi
 
 if [[ ${1:-} != run ]]; then
@@ -85,14 +90,16 @@ shift
 # Bind the checkout (read-only) and $BUILD (read-write) at their own paths,
 # plus proc (objtool and the kernel's build need it), for this command only.
 # One command at a time: the mounts are shared.
-exec 9>"$top/run.lock"
+exec 9>"$entry.run-lock"
 flock 9
 trap 'umount_all "$root"' EXIT
+mkdir -p "$LAB_CACHE/kernels"
 as_root mount -t proc proc "$root/proc"
-as_root mkdir -p "$root$TOP_DIR" "$root$BUILD"
+as_root mkdir -p "$root$TOP_DIR" "$root$BUILD" "$root$LAB_CACHE/kernels"
 as_root mount --bind "$TOP_DIR" "$root$TOP_DIR"
 as_root mount -o remount,bind,ro "$root$TOP_DIR"
 as_root mount --bind "$BUILD" "$root$BUILD"
+as_root mount --bind "$LAB_CACHE/kernels" "$root$LAB_CACHE/kernels"
 status=0
 # shellcheck disable=SC2016 # expanded by the inner shell
 as_root chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \

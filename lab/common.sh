@@ -12,7 +12,7 @@ warn() { printf '[lab] warning: %s\n' "$*" >&2; }
 # SECONDS") of the newest build of kernel NAME on this machine, whatever its
 # configuration; nothing if it was never built here.
 newest_build_stats() {
-	find "$BUILD/kernels/stats" -name "$1.*" -printf '%T@ %p\n' 2>/dev/null |
+	find "$LAB_CACHE/stats" -name "$1.*" -printf '%T@ %p\n' 2>/dev/null |
 		sort -rn | sed -n '1s/^[^ ]* //p' || true
 }
 
@@ -51,6 +51,38 @@ die() {
 	printf '[lab] error: %s\n' "$*" >&2
 	exit 1
 }
+
+# select_programs: of the test program names on stdin, those TESTS selects
+# (a program is its name, tests/NAME.c, or tutorial_test). A pattern that
+# starts with a program's name, NAME or NAME.fixture.test (globs allowed
+# after the dot), selects that program, and NAME its variants (NAME-m32)
+# too; any other pattern, or none, selects every program, each of which
+# then runs only its tests that the pattern matches (tests/harness.h).
+select_programs() {
+	local name sel=() names=()
+	mapfile -t names
+	if [[ -n ${TESTS:-} ]]; then
+		for name in "${names[@]}"; do
+			case $TESTS in
+			"$name" | "$name".*) sel+=("$name") ;;
+			*) case $name in "$TESTS"-*) sel+=("$name") ;; esac ;;
+			esac
+		done
+	fi
+	((${#sel[@]})) || sel=("${names[@]}")
+	printf '%s\n' "${sel[@]}"
+}
+
+# program_selected NAME: is NAME among $LAB_PROGRAMS (lab/lab.sh sets it
+# from TESTS; empty: every program)?
+program_selected() {
+	[[ -z ${LAB_PROGRAMS:-} || " $LAB_PROGRAMS " == *" $1 "* ]]
+}
+
+# The cache shared by every checkout on this machine (lab/cache.sh).
+# shellcheck source=lab/cache.sh
+. "$LAB_DIR/cache.sh"
+cache_setup
 
 # Run a command with a root prefix when we are not root.
 as_root() {
@@ -144,13 +176,13 @@ debian_mirror() {
 }
 
 # kernel_vars NAME: load lab/kernels/NAME, the description of one kernel.
-# Sets get, arch, suite, config, llvm, buildroot, newer_than, extras, about and check
+# Sets get, image, arch, suite, config, llvm, buildroot, newer_than, extras, about and check
 # (see lab/kernels/README).
 # shellcheck disable=SC2034 # the variables are the result
 kernel_vars() {
 	local file=$LAB_DIR/kernels/$1
 	[[ -r $file && $1 != README ]] || die "no kernel '$1' (see: make kernels)"
-	get='' arch=x86_64 suite='' config='' llvm='' extras='' about='' check='' buildroot='' newer_than='' estimate=''
+	get='' image='' arch=x86_64 suite='' config='' llvm='' extras='' about='' check='' buildroot='' newer_than='' estimate=''
 	# shellcheck source=/dev/null
 	. "$file"
 }
@@ -171,10 +203,11 @@ safe_rm() {
 	as_root rm -rf --one-file-system "$1"
 }
 
-# private_apt SUITE DEB_ARCH DIR: an apt of our own for one Debian suite and
+# private_apt SUITE DEB_ARCH DIR [--no-update]: an apt of our own for one Debian suite and
 # architecture, with its state under DIR but the host's configuration
 # (proxy included) and Debian's archive key; the mirror is the machine's.
-# Sets apt_opts for apt-get/apt-cache and runs "apt-get update"; fails if
+# Sets apt_opts for apt-get/apt-cache and runs "apt-get update" (not with
+# --no-update: the lists are fresh enough); fails if
 # the archive cannot be reached (the callers fall back to their caches).
 private_apt() {
 	local suite=$1 arch=$2 dir=$3 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -192,6 +225,7 @@ private_apt() {
 		# Debian 12's kernel is updated through its security suite.
 		echo "deb [signed-by=$keyring] $(debian_mirror security) bookworm-security main" >>"$dir/sources.list"
 	fi
+	[[ ${4:-} == --no-update ]] && return 0
 	apt-get "${apt_opts[@]}" update >"$dir/update.log" 2>&1
 }
 

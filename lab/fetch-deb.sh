@@ -5,8 +5,10 @@
 # another architecture needs, such as arm64's busybox-static.
 #
 # usage: lab/fetch-deb.sh SUITE DEB_ARCH PACKAGE
-# Prints the directory it was unpacked in. Offline, the newest copy fetched
-# before is used, and the lab says so.
+# Prints the directory it was unpacked in, a cache entry (lab/cache.sh),
+# $LAB_CACHE/debs/SUITE-ARCH-PACKAGE_VERSION. apt's lists are refreshed when
+# older than CMISC_APT_MAX_AGE minutes (default 60). Offline, the newest
+# copy fetched before is used, and the lab says so.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -14,26 +16,40 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/common.sh"
 
 suite=${1:?usage: lab/fetch-deb.sh SUITE DEB_ARCH PACKAGE} arch=${2:?} pkg=${3:?}
-top=$BUILD/debs/$suite-$arch
-if private_apt "$suite" "$arch" "$top/apt"; then
+prefix=$LAB_CACHE/debs/$suite-$arch-${pkg}_
+apt_dir=$LAB_CACHE/apt-state/$suite-$arch
+mkdir -p "$LAB_CACHE/debs" "$LAB_CACHE/apt-state"
+exec 8>"$apt_dir.lock"
+flock 8
+ok=1
+if [[ -n $(find "$apt_dir/lists" -maxdepth 1 -name '*_Packages*' -mmin -"${CMISC_APT_MAX_AGE:-60}" 2>/dev/null) ]]; then
+	private_apt "$suite" "$arch" "$apt_dir" --no-update
+else
+	private_apt "$suite" "$arch" "$apt_dir" || ok=0
+fi
+if ((ok)); then
 	version=$(apt-cache "${apt_opts[@]}" show "$pkg:$arch" 2>/dev/null |
 		sed -n 's/^Version: //p' | sort -V | tail -n 1)
 	[[ -n $version ]] || die "fetch deb: no $pkg for $arch in $suite"
 else
-	version=$(find "$top" -mindepth 1 -maxdepth 1 -name "${pkg}_*" -printf '%f\n' 2>/dev/null |
-		sed "s/^${pkg}_//" | sort -V | tail -n 1)
+	version=$(find "$LAB_CACHE/debs" -mindepth 1 -maxdepth 1 -type d -path "$prefix*" ! -name '*.tmp' -printf '%f\n' |
+		sed "s/^$suite-$arch-${pkg}_//" | sort -V | tail -n 1)
 	[[ -n $version ]] || die "fetch deb: $suite unreachable and no $pkg cached"
 	stale "fetch deb: $suite unreachable, using the cached $pkg $version"
 fi
-dir=$top/${pkg}_$version
-if [[ ! -e $dir/.done ]]; then
-	rm -rf "$dir" "$top/dl"
-	mkdir -p "$top/dl"
-	(cd "$top/dl" && apt-get "${apt_opts[@]}" download "$pkg:$arch=$version") >"$top/download.log" 2>&1 ||
-		{ cat "$top/download.log" >&2; die "fetch deb: apt-get download $pkg failed"; }
-	dpkg-deb -x "$top"/dl/*.deb "$dir"
-	rm -rf "$top/dl"
-	touch "$dir/.done"
-	log "fetch deb: $pkg $version ($arch) from $suite"
+entry=$prefix$version
+if ! cache_hit "$entry"; then
+	cache_lock "$entry"
+	if ! cache_hit "$entry"; then
+		work=$(cache_begin "$entry" 256)
+		mkdir -p "$work/dl"
+		(cd "$work/dl" && apt-get "${apt_opts[@]}" download "$pkg:$arch=$version") >"$work/download.log" 2>&1 ||
+			{ cat "$work/download.log" >&2; cache_fail "$entry" "fetch deb: apt-get download $pkg failed"; }
+		dpkg-deb -x "$work"/dl/*.deb "$work" || cache_fail "$entry" "fetch deb: unpacking $pkg failed"
+		rm -rf "$work/dl"
+		cache_commit "$entry"
+		log "fetch deb: $pkg $version ($arch) from $suite ($(cache_name "$entry"))"
+	fi
+	cache_unlock
 fi
-echo "$dir"
+echo "$entry"

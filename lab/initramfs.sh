@@ -4,7 +4,7 @@
 #
 # usage: lab/initramfs.sh [--debug] [--upstream DIR] [--busybox PATH]
 #                         [--lab-module KO]... [--tutorial KO]...
-#                         OUT.cpio BINDIR MODULE.ko...
+#                         [--only "NAME..."] OUT.cpio BINDIR MODULE.ko...
 #   BINDIR holds the static userspace: tools in BINDIR/, tests in
 #   BINDIR/tests/, benchmarks in BINDIR/bench/, make compare's program in
 #   BINDIR/compare/, the debug kernel's programs
@@ -17,14 +17,15 @@
 #   channels need, loaded by init (lab_modules=). --tutorial: one stage's
 #   module, tutorial/NN-name/hello.ko, packed as
 #   /lib/modules/tutorial/NN-name/hello.ko; with any, /lab/tests/tutorial_test
-#   runs lab/guest/tutorial.sh --tap in make check.
+#   runs lab/guest/tutorial.sh --tap in make check. --only: pack only these
+#   test programs of BINDIR/tests (make check TESTS=... naming a program).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-debug='' fuzz='' upstream='' busybox=/bin/busybox lab_modules=() tutorial=()
+debug='' fuzz='' upstream='' busybox=/bin/busybox lab_modules=() tutorial=() only=''
 while [[ ${1:-} == --* ]]; do
 	case $1 in
 	--debug) debug=1 ;;
@@ -33,6 +34,7 @@ while [[ ${1:-} == --* ]]; do
 	--busybox) busybox=$2 && shift ;;
 	--lab-module) lab_modules+=("$2") && shift ;;
 	--tutorial) tutorial+=("$2") && shift ;;
+	--only) only=$2 && shift ;;
 	*) die "initramfs: unknown option $1" ;;
 	esac
 	shift
@@ -56,6 +58,13 @@ for sub in tests bench compare; do
 		cp -r "$bindir/$sub" "$root/lab/$sub"
 	fi
 done
+# --only: of the test programs, these alone (make check TESTS=...).
+if [[ -n $only ]]; then
+	for t in "$root"/lab/tests/*; do
+		name=${t##*/}
+		[[ " $only " == *" ${name%.timeout} "* ]] || rm -f "$t"
+	done
+fi
 for ko in "${tutorial[@]}"; do
 	stage=$(basename "$(dirname "$ko")")
 	mkdir -p "$root/lib/modules/tutorial/$stage"
@@ -95,6 +104,25 @@ user:x:1000:
 GROUP
 echo 'PS1="cmisc-lab:\w# "' >"$root/etc/profile"
 
-mkdir -p "$(dirname "$out")"
-(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) >"$out.tmp"
+# Two archives, one after the other (the kernel unpacks each in turn): a
+# base that never changes between runs (busybox, init, the guest's scripts,
+# /etc), kept by the content of its files, and this run's part, the rest:
+# the modules, the tools and the selected tests.
+base_files=(./bin/busybox ./init ./etc/passwd ./etc/group ./etc/profile)
+for f in "$root"/lab/*.sh; do
+	base_files+=("./lab/${f##*/}")
+done
+mkdir -p "$(dirname "$out")" "$BUILD/initramfs-base"
+key=$(cd "$root" && cat "${base_files[@]}" | sha256sum | cut -c1-16)
+base=$BUILD/initramfs-base/$key.cpio
+if [[ ! -s $base ]]; then
+	printf '%s\0' . ./bin ./etc ./lab "${base_files[@]}" |
+		(cd "$root" && cpio --null -o -H newc --quiet -R 0:0) >"$base.$$"
+	mv "$base.$$" "$base"
+fi
+{
+	cat "$base"
+	(cd "$root" && find . -print0 | LC_ALL=C sort -z | grep -zvxF -f <(printf '%s\n' "${base_files[@]}") |
+		cpio --null -o -H newc --quiet -R 0:0)
+} >"$out.tmp"
 mv "$out.tmp" "$out"

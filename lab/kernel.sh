@@ -4,6 +4,7 @@
 #
 #   lab/kernel.sh NAME     ->  "KDIR IMAGE RELEASE ARCH"   on stdout
 #   lab/kernel.sh --list   ->  every kernel, its version and whether it is cached
+#   lab/kernel.sh --json   ->  every kernel's description, as a JSON array
 #
 # ARCH=x86_64|arm64 picks the architecture of the kernels whose description
 # says arch=any (default: the host's). KDIR=/path/to/tree makes the kernel
@@ -17,7 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # resolve NAME [--cached]: prints "KDIR IMAGE RELEASE ARCH", or fails when
 # --cached is given and the kernel would have to be fetched or built.
 resolve() {
-	local name=$1 only_cached=${2:-} kdir image rel top
+	local name=$1 only_cached=${2:-} kdir image rel
 	if [[ $name == custom ]]; then
 		arch_vars "$(host_arch)"
 		kdir=$(cd "${KDIR:?KERNEL=custom needs KDIR}" && pwd)
@@ -39,22 +40,14 @@ resolve() {
 		suite=bookworm
 		;&
 	fetch)
-		if [[ -n $only_cached ]]; then
-			top=$BUILD/kernels/$suite-$deb_arch
-			rel=$(find "$top" -mindepth 2 -maxdepth 2 -name .done -printf '%h\n' 2>/dev/null |
-				xargs -r -n1 basename | sort -V | tail -n 1)
-			[[ -n $rel ]] || return 1
-			echo "$top/$rel/usr/src/linux-headers-$rel $top/$rel/vmlinuz $rel $arch"
-			return
-		fi
-		"$here/fetch-kernel.sh" "$suite" "$deb_arch" | {
+		"$here/fetch-kernel.sh" "$suite" "$deb_arch" ${only_cached:+"$only_cached"} | {
 			read -r kdir image rel
 			echo "$kdir $image $rel $arch"
 		}
 		;;
 	build)
 		kdir=$("$here/build-kernel.sh" "$name" ${only_cached:+"$only_cached"}) || return 1
-		echo "$kdir $kdir/$kimage $(cat "$kdir/include/config/kernel.release") $arch"
+		echo "$kdir $kdir/${image:-$kimage} $(cat "$kdir/include/config/kernel.release") $arch"
 		;;
 	*) die "kernel $name: unknown get=$get" ;;
 	esac
@@ -91,12 +84,12 @@ plan() {
 			what="Debian 12's kernel, installed by lab/setup.sh" est=0
 		else
 			what="fetch Debian 12's $deb_arch kernel with apt"
-			est=$(seconds "$BUILD/kernels/stats/fetch-bookworm-$deb_arch")
+			est=$(seconds "$LAB_CACHE/stats/fetch-bookworm-$deb_arch")
 		fi
 		;;
 	fetch)
 		what="fetch $suite's newest $deb_arch kernel with apt"
-		est=$(seconds "$BUILD/kernels/stats/fetch-$suite-$deb_arch")
+		est=$(seconds "$LAB_CACHE/stats/fetch-$suite-$deb_arch")
 		;;
 	build)
 		what="build from source (lab/$config)"
@@ -107,7 +100,7 @@ plan() {
 		;;
 	esac
 	if [[ -n $buildroot ]] && ! "$here/buildroot.sh" "$buildroot" --cached >/dev/null 2>&1; then
-		what+=", after a $buildroot build root (debootstrap: $(seconds "$BUILD/kernels/stats/buildroot-$buildroot" || true))"
+		what+=", after a $buildroot build root (debootstrap: $(seconds "$LAB_CACHE/stats/buildroot-$buildroot" || true))"
 		what=${what/debootstrap: )/debootstrap: unknown)}
 	fi
 	case $est in
@@ -142,7 +135,31 @@ if [[ ${1:-} == --list ]]; then
 		fi
 		printf '%-12s %-7s %-8s %-5s %-28s %s\n' "$name" "$a" "$get" "${check:-no}" "$version" "$about"
 	done
+	cache_list
 	exit 0
 fi
 
-resolve "${1:?usage: lab/kernel.sh NAME | --list}"
+# --json: the descriptions alone, as lab/ci-files.py reads them: one object
+# per file of lab/kernels/ (name, about, get, arch, check, extras,
+# buildroot, each as written there, "" when unset). Nothing is resolved,
+# fetched or built.
+if [[ ${1:-} == --json ]]; then
+	fields=()
+	for f in "$here"/kernels/*; do
+		name=${f##*/}
+		[[ $name == README ]] && continue
+		kernel_vars "$name"
+		fields+=("$name" "$about" "$get" "$arch" "$check" "$extras" "$buildroot")
+	done
+	python3 - "${fields[@]}" <<'PY'
+import json
+import sys
+
+keys = ('name', 'about', 'get', 'arch', 'check', 'extras', 'buildroot')
+v = sys.argv[1:]
+print(json.dumps([dict(zip(keys, v[i:i + len(keys)])) for i in range(0, len(v), len(keys))], indent=1))
+PY
+	exit 0
+fi
+
+resolve "${1:?usage: lab/kernel.sh NAME | --list | --json}"

@@ -5,7 +5,9 @@
 #   lab/lab.sh run        replay the tutorial in the VM, step by step
 #                         (STEP=n: only task n, from tutorial/, instead)
 #   lab/lab.sh check      every test on every kernel of the default list
+#                         (with TESTS=pattern and no KERNEL=: the tiny kernel)
 #   lab/lab.sh shell      interactive busybox shell with the module loaded
+#                         (the tiny kernel, unless KERNEL= says otherwise)
 #   lab/lab.sh compare    the same random calls against cmisc and upstream's
 #                         driver, compared call by call (the rust kernel)
 #   lab/lab.sh gdb        gdb attached to the tiny kernel, the module's
@@ -14,6 +16,7 @@
 #   lab/lab.sh detectors  deliberately buggy builds that the debug kernel's
 #                         detectors must report (lab/detectors.sh)
 #   lab/lab.sh kernels    every kernel the lab knows, its version and cache
+#   lab/lab.sh clean-cache  remove the lab's cache (lab/cache.sh)
 #
 # Environment (usually from make): KERNEL=a,b (kernels from lab/kernels/),
 # KDIR=/path/to/tree (build against and boot that tree), ARCH, LLVM=1,
@@ -25,11 +28,22 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lab/common.sh
 . "$here/common.sh"
 
-job=${1:?usage: lab/lab.sh run|check|shell|gdb|bench|detectors|kernels}
+job=${1:?usage: lab/lab.sh run|check|shell|gdb|bench|detectors|kernels|clean-cache}
 
 if [[ $job == kernels ]]; then
 	exec "$here/kernel.sh" --list
 fi
+if [[ $job == clean-cache ]]; then
+	log "clean-cache: emptying $LAB_CACHE ($(du -sh --one-file-system "$LAB_CACHE" 2>/dev/null | cut -f1))"
+	cache_clean
+	exit 0
+fi
+# CMISC_CACHE=off: this run's own cache, empty, as on a fresh machine.
+if [[ ${CMISC_CACHE:-on} == off ]]; then
+	log "cache: off (CMISC_CACHE=off): an empty cache for this run, $LAB_CACHE"
+	cache_clean
+fi
+cache_evict
 
 # make run STEP=n: a stage of tutorial/, or one line naming them all, before
 # anything is built or booted.
@@ -71,6 +85,10 @@ kernels() {
 		echo custom
 	elif [[ -n ${KERNEL:-} ]]; then
 		echo "${KERNEL//,/ }"
+	elif [[ ($job == check && -n ${TESTS:-}) || $job == shell ]] && [[ -z ${ARCH:-} && $(host_arch) == x86_64 ]]; then
+		# The edit loop: the tiny kernel (lab/kernels/tiny), which boots in
+		# a second or two, where Debian's generic one takes many more.
+		echo tiny
 	elif [[ $job == check ]]; then
 		default_kernels
 	elif [[ $job == detectors ]]; then
@@ -139,11 +157,32 @@ fi
 # This run's records and warnings only (a stale cache may be met as early
 # as the userspace build: the upstream client).
 rm -rf "$BUILD/results/kernels" "$BUILD/results/warnings"
-step "userspace build" make -s -C "$TOP_DIR" userspace >&2
+# TESTS= naming a program: build, pack and start that program alone.
+LAB_PROGRAMS=''
+if [[ -n ${TESTS:-} && $job == check ]]; then
+	every=$( { make -s -C "$TOP_DIR" print-programs; echo tutorial_test; } | sort)
+	chosen=$(select_programs <<<"$every")
+	if [[ $chosen != "$every" ]]; then
+		LAB_PROGRAMS=$(tr '\n' ' ' <<<"$chosen")
+		LAB_PROGRAMS=${LAB_PROGRAMS% }
+		log "TESTS=$TESTS: only $LAB_PROGRAMS (of $(wc -l <<<"$every") programs) is built, packed and run"
+	fi
+fi
+export LAB_PROGRAMS
+step "userspace build" make -s -C "$TOP_DIR" userspace ONLY="$LAB_PROGRAMS" >&2
 if [[ $job == check ]]; then
 	# The judge is judged first: recorded guest outputs, each with the
-	# verdict it must get, in seconds and without a VM.
-	step "verdict self-test" "$here/verdict_test.py" >&2
+	# verdict it must get, in seconds and without a VM. A pass is
+	# remembered by the content of everything it reads (all of lab/, the
+	# kernel's KTAP parser, python3's version): a change to any reruns it.
+	judge_key=$(cache_key "$( (cd "$TOP_DIR" && find lab -type f ! -path '*/__pycache__/*' -print0 |
+		LC_ALL=C sort -z | xargs -0 sha256sum; sha256sum "$BUILD"/ksft/kunit/*.py; python3 --version))")
+	if [[ -e $LAB_CACHE/stamps/verdict-selftest-$judge_key ]]; then
+		log "verdict self-test: passed on these same sources before ($judge_key)"
+	else
+		step "verdict self-test" "$here/verdict_test.py" >&2
+		mkdir -p "$LAB_CACHE/stamps" && touch "$LAB_CACHE/stamps/verdict-selftest-$judge_key"
+	fi
 fi
 
 if [[ $job == detectors ]]; then
@@ -158,6 +197,48 @@ if [[ $job != shell && -z ${KDIR:-} ]]; then
 	# shellcheck disable=SC2046 # one kernel name per word
 	"$here/kernel.sh" --plan $(kernels) >&2
 fi
+# overlap KERNEL...: while the CPU builds kernels and boots VMs in the
+# foreground, fetch in the background what only waits on the network and
+# the disk: the build roots, then the fetched kernels, each into the cache
+# (lab/cache.sh), where the foreground finds it, or waits on its lock. A
+# failure here is only logged: the foreground then does the same step
+# itself and reports it.
+overlap() {
+	local k roots=() fetches=() log=$BUILD/overlap.log
+	for k in "$@"; do
+		kernel_vars "$k"
+		[[ $arch == any ]] && arch=${ARCH:-$(host_arch)}
+		[[ -z $buildroot || " ${roots[*]} " == *" $buildroot "* ]] || roots+=("$buildroot")
+		if [[ $get == fetch || ($get == packaged && $arch != "$(host_arch)") ]]; then
+			fetches+=("$k")
+		fi
+	done
+	((${#roots[@]} + ${#fetches[@]})) || return 0
+	: >"$log"
+	log "overlap: fetching in the background: ${roots[*]/#/build root }${roots:+ }${fetches[*]} (log: $log)"
+	# A session of its own, so that stop_overlap ends all of it.
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	setsid bash -c 'here=$1 n=$2 && shift 2
+		for k in "${@:1:n}"; do
+			"$here/buildroot.sh" "$k" || echo "overlap: build root $k failed"
+		done
+		for k in "${@:$((n + 1))}"; do
+			"$here/kernel.sh" "$k" || echo "overlap: kernel $k failed"
+		done' bash "$here" "${#roots[@]}" "${roots[@]}" "${fetches[@]}" </dev/null >>"$log" 2>&1 &
+	overlap_pid=$!
+}
+overlap_pid=''
+# shellcheck disable=SC2317 # run by the EXIT trap
+stop_overlap() {
+	[[ -n $overlap_pid ]] || return 0
+	kill -TERM -- "-$overlap_pid" 2>/dev/null || true
+}
+trap stop_overlap EXIT
+if [[ $job == check && -z ${KDIR:-} && -z ${ROOTFS:-} ]]; then
+	# shellcheck disable=SC2046 # one kernel name per word
+	(($(kernels | wc -w) > 1)) && overlap $(kernels)
+fi
+
 rc=0 records=() bench_files=() rows=0 met=0 missed=0
 for kernel in $(kernels); do
 	tag=$kernel

@@ -3,6 +3,7 @@
 #   checkpatch.pl --strict (from Debian's linux-source, never copied here)
 #   sparse (make C=1) and W=1 on the modules, with -Werror
 #   ShellCheck over every shell script
+#   the CI files: current with lab/kernels/, and valid (lab/ci-lint.sh)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,6 +53,9 @@ done
 
 log "lint: shellcheck"
 (cd "$TOP_DIR" && shellcheck -x .ci/run lab/*.sh lab/guest/init lab/guest/*.sh lab/guest/*/*.sh bench/*.sh) || status=1
+
+log "lint: the CI files (lab/ci-lint.sh)"
+"$here/ci-lint.sh" || status=1
 
 if ((status == 0)); then
 	log "lint: clean"

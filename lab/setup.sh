@@ -59,6 +59,20 @@ cross-x86_64)
 	;;
 esac
 
+# Nothing to do when neither this script, its argument nor the installed
+# packages (dpkg's status file) changed since it last found all present.
+stamp() {
+	echo "$LAB_CACHE/stamps/setup-$(cache_key "$here/setup.sh" "${1:-}" "$(stat -c '%Y %s %i' /var/lib/dpkg/status)")"
+}
+if [[ -e $(stamp "${1:-}") ]]; then
+	log "setup: all ${#packages[@]} packages present (unchanged since the last check)"
+	exit 0
+fi
+found() {
+	mkdir -p "$LAB_CACHE/stamps"
+	touch "$(stamp "${1:-}")"
+}
+
 missing=()
 for p in "${packages[@]}"; do
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
@@ -67,6 +81,7 @@ done
 
 if ((${#missing[@]} == 0)); then
 	log "setup: all ${#packages[@]} packages present"
+	found "${1:-}"
 	exit 0
 fi
 
@@ -81,3 +96,4 @@ log "setup: installing ${missing[*]}"
 as_root apt-get update -q >&2
 as_root "${cmd[@]}" >&2
 log "setup: done"
+found "${1:-}"

@@ -26,8 +26,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 suite=sid
 member=samples/rust/rust_misc_device.rs
-top=$BUILD/upstream
-apt_dir=$top/apt
+top=$LAB_CACHE/upstream
+apt_dir=$LAB_CACHE/apt-state/upstream-$suite
 host=$(dpkg --print-architecture)
 apt_opts=(
 	-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
@@ -81,6 +81,44 @@ client_of() {
 	END { exit !(done && !broken) }'
 }
 
+# extract TARBALL PKG VERSION: the client out of a linux-source tarball
+# into $top/VERSION; prints its path.
+extract() {
+	local tarball=$1 pkg=$2 version=$3 work
+	work=$(mktemp -d "$top/tmp.XXXXXX")
+	tar -xJOf "$tarball" --wildcards --no-wildcards-match-slash "*/$member" >"$work/rust_misc_device.rs" ||
+		die "upstream client: no $member in $pkg $version"
+	[[ -s $work/rust_misc_device.rs ]] || die "upstream client: no $member in $pkg $version"
+	client_of <"$work/rust_misc_device.rs" >"$work/rust_misc_client.c" ||
+		die "upstream client: no complete \`\`\`c block in the doc comment of $member ($pkg $version)"
+	mkdir -p "$top/$version"
+	mv "$work/rust_misc_device.rs" "$top/$version/rust_misc_device.rs"
+	mv "$work/rust_misc_client.c" "$top/$version/rust_misc_client.c"
+	rm -rf "$work"
+	echo "$top/$version/rust_misc_client.c"
+}
+
+mkdir -p "$top"
+# The Rust kernel's own source, when its build root is here: the client
+# then matches the driver it talks to, version for version.
+if broot=$("$here/buildroot.sh" "$suite" --cached 2>/dev/null); then
+	tarball=$(printf '%s\n' "$broot"/usr/src/linux-source-*.tar.xz | sort -V | tail -n 1)
+	pkg=$(basename "$tarball" .tar.xz)
+	version=$(dpkg-query --admindir="$broot/var/lib/dpkg" -W -f '${Version}' "$pkg" 2>/dev/null || true)
+	if [[ -r $tarball && -n $version ]]; then
+		if [[ -s $top/$version/rust_misc_client.c ]]; then
+			log "upstream client: $pkg $version, the rust kernel's source (cached)"
+			echo "$top/$version/rust_misc_client.c"
+			exit 0
+		fi
+		exec 9>"$top/lock"
+		flock 9
+		log "upstream client: from $pkg $version, the rust kernel's source in the $suite build root"
+		extract "$tarball" "$pkg" "$version"
+		exit 0
+	fi
+fi
+
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
 touch "$apt_dir/status"
 # One run at a time: the private apt state has no lock of its own.
@@ -118,14 +156,6 @@ dpkg-deb --fsys-tarfile "${debs[0]}" |
 	tar -xO --wildcards --no-wildcards-match-slash './usr/src/linux-source-*.tar.xz' >"$work/src.tar.xz" ||
 	die "upstream client: no usr/src/linux-source-*.tar.xz in ${debs[0]##*/}"
 rm -f "${debs[@]}"
-tar -xJOf "$work/src.tar.xz" --wildcards --no-wildcards-match-slash "*/$member" >"$work/rust_misc_device.rs" ||
-	die "upstream client: no $member in $pkg $version"
-[[ -s $work/rust_misc_device.rs ]] || die "upstream client: no $member in $pkg $version"
-client_of <"$work/rust_misc_device.rs" >"$work/rust_misc_client.c" ||
-	die "upstream client: no complete \`\`\`c block in the doc comment of $member ($pkg $version)"
-
-mkdir -p "$dir"
-mv "$work/rust_misc_device.rs" "$dir/rust_misc_device.rs"
-mv "$work/rust_misc_client.c" "$client"
+client=$(extract "$work/src.tar.xz" "$pkg" "$version")
 log "upstream client: $pkg $version extracted in $((SECONDS - start)) s"
 echo "$client"

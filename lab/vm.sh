@@ -99,10 +99,13 @@ if [[ -n ${LAB_GDB_PORT:-} ]]; then
 fi
 append+=" ${LAB_APPEND:-}"
 
+# -nodefaults: no VGA, network card or drives the guest never uses (and
+# whose drivers Debian's kernels would probe at every boot); every device
+# the lab needs is named here.
 cmd=(
 	"${qemu[@]}" "${accel_args[@]}" "${extra_args[@]}"
 	-m "${LAB_MEM:-1024}" -smp "$smp"
-	-display none -monitor none -no-reboot
+	-nodefaults -display none -monitor none -no-reboot
 	-kernel "$kernel" -initrd "$initramfs"
 )
 for disk in ${LAB_DISKS:-}; do

@@ -77,6 +77,33 @@ phase() {
 	fi
 }
 
+# guest_phases SECONDS: the VM's SECONDS of wall time, cut where the
+# guest's clock says (the results channel's uptimes): QEMU's start until
+# the kernel's clock began (the rest of the wall time: QEMU starting and
+# loading the kernel, and exiting), the boot until the first test
+# program, the job, and the dmesg dump.
+guest_phases() {
+	local n
+	n=$(tr -d '\r' <"$logdir/results.log" 2>/dev/null | awk -v wall="$1" '
+		/^lab-guest-up / { up = $2 }
+		/^lab-program-begin / && first == "" { first = $3 }
+		/^# lab-time job-end / { job = $4 }
+		/^# lab-time dmesg-end / { dm = $4 }
+		END {
+			if (up == "" || job == "" || dm == "") exit
+			if (first == "") first = up
+			printf "  vm: start to kernel clock, exit|%.1f\n", wall - dm
+			printf "  vm: kernel boot to init|%.1f\n", up
+			printf "  vm: init to first test|%.1f\n", first - up
+			printf "  vm: the job (%s)|%.1f\n", "tests", job - first
+			printf "  vm: dmesg dump|%.1f\n", dm - job
+		}') || return 0
+	while IFS='|' read -r name secs; do
+		[[ -n $name ]] || continue
+		phase_names+=("$name") phase_secs+=("$secs")
+	done <<<"$n"
+}
+
 print_phases() {
 	local i
 	for i in "${!phase_names[@]}"; do
@@ -90,27 +117,75 @@ resolve() {
 }
 
 # shellcheck disable=SC2317 # called through phase()
-# Build the modules in $out/src, a mirror of symlinks, so that Kbuild never
-# writes into the source tree: the driver and every stage of tutorial/.
+# Build the modules in a mirror of symlinks, so that Kbuild never writes
+# into the source tree: the driver and every stage of tutorial/. Each set
+# is built once per key (the sources' content, the kernel tree, the flags
+# and the compiler), in $BUILD/modules/<key>, whoever asks for it (rust,
+# rust-upstream and rust-compare share one build); $out/src links to it.
 build_modules() {
-	local d f rc=0 flags=() dirs=(driver) pids=()
-	for d in "$src"/tutorial/[0-9][0-9]-*/; do
-		[[ -d $d ]] && d=${d%/} && dirs+=("tutorial/${d##*/}")
-	done
-	for d in "${dirs[@]}"; do
-		mkdir -p "$out/src/$d"
-		# Relink from scratch: a stale link (a removed source, or a generated
-		# *.mod.c left by an in-place build) would be written through by Kbuild.
-		find "$out/src/$d" -maxdepth 1 -type l -delete
-		for f in "$src/$d"/*.[ch] "$src/$d"/Kbuild "$src/$d"/Makefile; do
-			[[ -e $f && $f != *.mod.c ]] && ln -s "$f" "$out/src/$d/"
+	local d f rc=0 flags=() dirs=(driver tutorial/07-hello) pids=() key mdir compiler lock
+	# The tutorial's other stages, unless TESTS= leaves tutorial_test out
+	# (module_test and make run load the first, 07-hello, as hello.ko).
+	if program_selected tutorial_test; then
+		for d in "$src"/tutorial/[0-9][0-9]-*/; do
+			[[ -d $d && $d != */07-hello/ ]] && d=${d%/} && dirs+=("tutorial/${d##*/}")
 		done
-		rm -f "$out/src/$d/build.status"
-	done
-	ln -sfn "$src/include" "$out/src/include"
-	ln -sfn "$src/VERSION" "$out/src/VERSION"
+	fi
 	[[ $arch == "$(host_arch)" ]] || flags+=(ARCH="${arch/x86_64/x86}" CROSS_COMPILE="$cross")
 	[[ -n $llvm ]] && flags+=(LLVM=1)
+	if [[ -n $buildroot ]]; then
+		compiler=$("$here/buildroot.sh" "$buildroot" --cached) || return 1
+	elif [[ -n $llvm ]]; then
+		compiler=$(clang --version | head -n 1)
+	else
+		compiler=$("${cross}gcc" --version | head -n 1)
+	fi
+	key=$(cache_key "$( (cd "$src" && find "${dirs[@]}" include VERSION -type f \( -name '*.[ch]' -o -name Kbuild \
+		-o -name Makefile -o -name VERSION \) ! -name '*.mod.c' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum))" \
+		"$kdir $(stat -L -c '%s %Y' "$kdir/Module.symvers" 2>/dev/null)" "${flags[*]}" "$compiler")
+	mdir=$BUILD/modules/$key
+	mkdir -p "$BUILD/modules"
+	exec {lock}>"$mdir.lock"
+	flock "$lock"
+	if [[ -e $mdir/.done ]]; then
+		log "$kernel: modules built before for these sources and this kernel ($mdir)"
+	else
+		rm -rf "$mdir"
+		build_modules_in "$mdir/src" || return 1
+	fi
+	[[ -L $out/src || ! -e $out/src ]] || rm -rf "$out/src"
+	mkdir -p "$out"
+	ln -sfn "$mdir/src" "$out/src"
+	for d in "${dirs[@]}"; do
+		f=$mdir/src/$d/build.log
+		if [[ $(cat "$mdir/src/$d/build.status" 2>/dev/null) != 0 ]]; then
+			cat "$f" >&2
+			warn "$d does not build against $kernel: $(grep -m 1 -i 'error' "$f" | sed "s|$mdir/src/||g")"
+			rc=1
+		elif grep -E 'warning:|error:' "$f" >&2; then
+			warn "$d built with warnings (W=1) against $kernel"
+			rc=1
+		fi
+	done
+	# Only a clean build is kept for the next asker; a failed one is redone.
+	((rc != 0)) || touch "$mdir/.done"
+	exec {lock}>&-
+	return "$rc"
+}
+
+# shellcheck disable=SC2317 # called through build_modules
+# build_modules_in DIR: the build itself, in DIR (dirs and flags are the
+# caller's); each module leaves build.log and build.status (make's status).
+build_modules_in() {
+	local base=$1 d f pids=()
+	for d in "${dirs[@]}"; do
+		mkdir -p "$base/$d"
+		for f in "$src/$d"/*.[ch] "$src/$d"/Kbuild "$src/$d"/Makefile; do
+			[[ -e $f && $f != *.mod.c ]] && ln -s "$f" "$base/$d/"
+		done
+	done
+	ln -sfn "$src/include" "$base/include"
+	ln -sfn "$src/VERSION" "$base/VERSION"
 	# Every module with W=1, and not one warning allowed on any kernel;
 	# each leaves build.log and build.status (make's status).
 	if [[ -n $buildroot ]]; then
@@ -118,31 +193,19 @@ build_modules() {
 		# shellcheck disable=SC2016 # expanded by the inner shell
 		"$here/buildroot.sh" "$buildroot" run bash -c 'n=$1 && shift && for d in "${@:1:n}"; do
 			make -s -C "$d" W=1 "${@:$((n + 1))}" >"$d/build.log" 2>&1; echo $? >"$d/build.status"
-			done' bash "${#dirs[@]}" "${dirs[@]/#/$out/src/}" KDIR="$kdir" "${flags[@]}" >&2 || return 1
+			done' bash "${#dirs[@]}" "${dirs[@]/#/$base/}" KDIR="$kdir" "${flags[@]}" >&2 || return 1
 	else
 		# Build side by side; wait for each pid.
 		for d in "${dirs[@]}"; do
 			(
 				s=0
-				make -s -C "$out/src/$d" KDIR="$kdir" W=1 "${flags[@]}" >"$out/src/$d/build.log" 2>&1 || s=$?
-				echo "$s" >"$out/src/$d/build.status"
+				make -s -C "$base/$d" KDIR="$kdir" W=1 "${flags[@]}" >"$base/$d/build.log" 2>&1 || s=$?
+				echo "$s" >"$base/$d/build.status"
 			) &
 			pids+=($!)
 		done
 		wait "${pids[@]}"
 	fi
-	for d in "${dirs[@]}"; do
-		f=$out/src/$d/build.log
-		if [[ $(cat "$out/src/$d/build.status" 2>/dev/null) != 0 ]]; then
-			cat "$f" >&2
-			warn "$d does not build against $kernel: $(grep -m 1 -i 'error' "$f" | sed "s|$out/src/||g")"
-			rc=1
-		elif grep -E 'warning:|error:' "$f" >&2; then
-			warn "$d built with warnings (W=1) against $kernel"
-			rc=1
-		fi
-	done
-	return "$rc"
 }
 
 # shellcheck disable=SC2317 # called through phase()
@@ -190,7 +253,9 @@ foreign_guest() {
 # left in $usr: a program dropped from the build is missing, not forgotten.
 expected_programs() {
 	local f
-	make -s -C "$TOP_DIR" print-programs
+	make -s -C "$TOP_DIR" print-programs | while read -r f; do
+		program_selected "$f" && echo "$f"
+	done
 	if [[ $rootfs == debian ]]; then
 		echo debian
 	elif [[ $extras == debug ]]; then
@@ -211,9 +276,12 @@ pack_initramfs() {
 	local d opts=("${guest_opts[@]}") kos=("$out/src/driver/cmisc.ko" "$out/src/tutorial/07-hello/hello.ko")
 	[[ -e $out/src/driver/cmisc_kunit.ko ]] && kos+=("$out/src/driver/cmisc_kunit.ko")
 	# Every tutorial stage (make run STEP=n, and tutorial_test in make check).
-	for d in "$src"/tutorial/[0-9][0-9]-*/; do
-		[[ -d $d ]] && d=${d%/} && opts+=(--tutorial "$out/src/tutorial/${d##*/}/hello.ko")
-	done
+	if program_selected tutorial_test; then
+		for d in "$src"/tutorial/[0-9][0-9]-*/; do
+			[[ -d $d ]] && d=${d%/} && opts+=(--tutorial "$out/src/tutorial/${d##*/}/hello.ko")
+		done
+	fi
+	[[ -z ${LAB_PROGRAMS:-} ]] || opts+=(--only "$LAB_PROGRAMS")
 	[[ $extras == debug ]] && opts+=(--debug)
 	[[ $extras == kcsan ]] && opts+=(--fuzz)
 	if [[ $extras == upstream ]]; then
@@ -223,7 +291,8 @@ pack_initramfs() {
 		opts+=(--upstream "$out/upstream")
 	fi
 	expected_programs >"$out/programs.expected"
-	echo tutorial_test >>"$out/programs.expected" # lab/initramfs.sh --tutorial
+	# lab/initramfs.sh --tutorial
+	! program_selected tutorial_test || echo tutorial_test >>"$out/programs.expected"
 	"$here/initramfs.sh" "${opts[@]}" "$out/initramfs.cpio" "$usr" "${kos[@]}" || return 1
 	initrd=$out/initramfs.cpio
 }
@@ -404,7 +473,7 @@ fi
 
 now_outcome='boot failed' now_step="vm $job"
 status=0
-start=$SECONDS
+vm_start=$EPOCHREALTIME
 LAB_MEM=1024
 [[ $rootfs == debian ]] && LAB_MEM=2048
 export LAB_APPEND=$append LAB_DISKS=$disks LAB_MEM
@@ -416,7 +485,9 @@ else
 	# The console goes to stderr: stdout is for the counts alone.
 	"$here/vm.sh" "$vm_job" "$arch" "$image" "$initrd" "$logdir" "$limit" >&2 || status=$?
 fi
-phase_names+=("vm $job ($tag)") phase_secs+=("$((SECONDS - start)).0")
+vm_wall=$(awk -v a="$vm_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+phase_names+=("vm $job ($tag)") phase_secs+=("$vm_wall")
+[[ $job == shell || $job == gdb ]] || guest_phases "$vm_wall"
 print_phases
 if [[ $job == shell ]]; then
 	trap - EXIT
