@@ -87,22 +87,25 @@ if [[ ${1:-} != run ]]; then
 fi
 shift
 
-# Bind the checkout (read-only) and $BUILD (read-write) at their own paths,
-# plus proc (objtool and the kernel's build need it), for this command only.
-# One command at a time: the mounts are shared.
-exec 9>"$entry.run-lock"
-flock 9
-trap 'umount_all "$root"' EXIT
+# Bind the checkout (read-only), $BUILD and $LAB_CACHE/kernels (read-write)
+# at their own paths, plus proc (objtool and the kernel's build need it),
+# in a mount namespace of this command's own: the mounts are its alone,
+# commands run side by side (a kernel's build beside another kernel's
+# modules), and they are gone when it ends, however it ends.
 mkdir -p "$LAB_CACHE/kernels"
-as_root mount -t proc proc "$root/proc"
 as_root mkdir -p "$root$TOP_DIR" "$root$BUILD" "$root$LAB_CACHE/kernels"
-as_root mount --bind "$TOP_DIR" "$root$TOP_DIR"
-as_root mount -o remount,bind,ro "$root$TOP_DIR"
-as_root mount --bind "$BUILD" "$root$BUILD"
-as_root mount --bind "$LAB_CACHE/kernels" "$root$LAB_CACHE/kernels"
 status=0
 # shellcheck disable=SC2016 # expanded by the inner shell
-as_root chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-	LANG=C.UTF-8 /bin/sh -c 'cd "$1" && shift && exec "$@"' sh "$PWD" "$@" || status=$?
-umount_all "$root"
+as_root unshare --mount --propagation private /bin/bash -c '
+	set -e
+	root=$1 top=$2 build=$3 kernels=$4 cwd=$5
+	shift 5
+	mount -t proc proc "$root/proc"
+	mount --bind "$top" "$root$top"
+	mount -o remount,bind,ro "$root$top"
+	mount --bind "$build" "$root$build"
+	mount --bind "$kernels" "$root$kernels"
+	exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		LANG=C.UTF-8 /bin/sh -c "cd \"\$1\" && shift && exec \"\$@\"" sh "$cwd" "$@"' \
+	bash "$root" "$TOP_DIR" "$BUILD" "$LAB_CACHE/kernels" "$PWD" "$@" || status=$?
 exit "$status"

@@ -102,6 +102,8 @@ cache_commit() {
 	[[ -d $1.tmp ]] || die "cache: nothing made for $(cache_name "$1")"
 	local link
 	safe_rm "$1"
+	# Its size, measured once, for cache_evict.
+	du -sk --one-file-system "$1.tmp" | cut -f1 >"$1.size"
 	mv -T "$1.tmp" "$1"
 	# Absolute links into the temporary name (a kernel tree's
 	# vmlinux-gdb.py) follow the rename.
@@ -122,11 +124,16 @@ cache_fail() {
 
 # cache_entries: every entry, "LAST_USE_EPOCH KIB PATH", oldest first.
 cache_entries() {
-	local d
+	local d kib
 	for d in "$LAB_CACHE"/*/*/; do
 		d=${d%/}
 		[[ -d $d && $d != *.tmp && $d != "$LAB_CACHE"/hashes/* ]] || continue
-		printf '%s %s %s\n' "$(stat -c %Y "$d")" "$(du -sk --one-file-system "$d" | cut -f1)" "$d"
+		if [[ -s $d.size ]]; then
+			kib=$(cat "$d.size")
+		else
+			kib=$(du -sk --one-file-system "$d" | cut -f1)
+		fi
+		printf '%s %s %s\n' "$(stat -c %Y "$d")" "$kib" "$d"
 	done | sort -n
 }
 
@@ -135,8 +142,13 @@ cache_entries() {
 # CMISC_CACHE_KEEP_HOURS.
 cache_evict() {
 	local max=$((${CMISC_CACHE_MAX_GB:-40} * 1024 * 1024)) keep=$((${CMISC_CACHE_KEEP_HOURS:-6} * 3600))
-	local total=0 used kib path now
+	local total=0 used kib path now stamp=$LAB_CACHE/stamps/evicted
 	now=$(date +%s)
+	# At most once an hour: sizing the entries reads the whole cache.
+	if [[ -e $stamp ]] && (($(stat -c %Y "$stamp") > now - 3600)); then
+		return 0
+	fi
+	mkdir -p "$LAB_CACHE/stamps" && touch "$stamp"
 	local -a entries
 	mapfile -t entries < <(cache_entries)
 	for used in "${entries[@]}"; do
@@ -153,7 +165,7 @@ cache_evict() {
 			flock -n 7 || exit 1
 			safe_rm "$path"
 		) || continue
-		rm -f "$path.lock"
+		rm -f "$path.lock" "$path.size"
 		total=$((total - kib))
 		log "cache: evicted $(cache_name "$path") ($((kib / 1024)) MiB, unused since $(date -d "@$used" '+%F %R'))"
 	done

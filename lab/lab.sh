@@ -239,12 +239,106 @@ if [[ $job == check && -z ${KDIR:-} && -z ${ROOTFS:-} ]]; then
 	(($(kernels | wc -w) > 1)) && overlap $(kernels)
 fi
 
-rc=0 records=() bench_files=() rows=0 met=0 missed=0
-for kernel in $(kernels); do
+# check_chain KERNEL TAG: make check on one kernel: its suite, then the
+# jobs its description adds (make gdb's test, the suite on upstream's
+# driver, make compare). Fails if any of them failed.
+check_chain() {
+	local kernel=$1 tag=$2 crc=0 result
+	result=$("$here/vmjob.sh" check "$kernel" "$tag" | tail -n 1) || crc=1
+	[[ $result != *" skip "* ]] || return "$crc"
+	if grep -q '^extras=gdb' "$here/kernels/$kernel" 2>/dev/null; then
+		# make gdb's batch test: a breakpoint in cmisc_ioctl, hit by
+		# cmisc-hello in the guest, with the module's symbols.
+		follow_on gdb "$kernel" "$tag-gdb" "make gdb's test on $kernel" ||
+			LAB_GDB_TEST=1 GDB_SCRIPT=$here/gdb/hello.gdb "$here/vmjob.sh" gdb "$kernel" "$tag-gdb" >/dev/null || crc=1
+	fi
+	if grep -q '^extras=upstream' "$here/kernels/$kernel" 2>/dev/null; then
+		# The same suite against upstream's Rust driver on this kernel,
+		# then both drivers call for call (make compare).
+		follow_on upstream "$kernel" "$tag-upstream" "the suite on upstream's driver" ||
+			"$here/vmjob.sh" upstream "$kernel" "$tag-upstream" >/dev/null || crc=1
+		follow_on compare "$kernel" "$tag-compare" "make compare on $kernel" ||
+			"$here/vmjob.sh" compare "$kernel" "$tag-compare" >/dev/null || crc=1
+	fi
+	return "$crc"
+}
+
+# check_records KERNEL TAG: the records check_chain writes, in order.
+check_records() {
+	local kernel=$1 tag=$2
+	echo "$BUILD/results/kernels/${tag//\//-}.json"
+	if grep -q '^extras=gdb' "$here/kernels/$kernel" 2>/dev/null; then
+		echo "$BUILD/results/kernels/$tag-gdb.json"
+	fi
+	if grep -q '^extras=upstream' "$here/kernels/$kernel" 2>/dev/null; then
+		echo "$BUILD/results/kernels/$tag-upstream.json" "$BUILD/results/kernels/$tag-compare.json"
+	fi
+}
+
+# check_parallel KERNEL...: check_chain on LAB_JOBS kernels at a time
+# (default 2: most of a TCG guest's time is one vCPU's, and a kernel
+# build's -j can take what is left). Kernels built from source start
+# first, the longest step of a cold run. Each chain's output goes to its
+# log and is shown whole when it ends; meanwhile a line every 30 s says
+# what runs and its last line.
+check_parallel() {
+	local k first=() rest=() queue pid t0 last=$SECONDS crc
+	local -A running=() started=()
+	for k in "$@"; do
+		if grep -q '^get=build' "$here/kernels/$k" 2>/dev/null; then first+=("$k"); else rest+=("$k"); fi
+	done
+	queue=("${first[@]}" "${rest[@]}")
+	mkdir -p "$BUILD/chains"
+	log "check: ${#queue[@]} kernels, ${LAB_JOBS:-2} at a time (LAB_JOBS=1: one after the other, live); each one's output is shown when it ends"
+	while ((${#queue[@]} + ${#running[@]})); do
+		while ((${#running[@]} < ${LAB_JOBS:-2} && ${#queue[@]})); do
+			k=${queue[0]}
+			queue=("${queue[@]:1}")
+			check_chain "$k" "$k" >"$BUILD/chains/$k.log" 2>&1 &
+			running[$k]=$! started[$k]=$SECONDS
+			log "check: $k started"
+		done
+		sleep 1
+		for k in "${!running[@]}"; do
+			pid=${running[$k]}
+			kill -0 "$pid" 2>/dev/null && continue
+			crc=0
+			wait "$pid" || crc=$?
+			unset "running[$k]"
+			((crc == 0)) || rc=1
+			log "check: ----- $k, after $((SECONDS - started[$k])) s (exit $crc); its output: -----"
+			cat "$BUILD/chains/$k.log" >&2
+			log "check: ----- end of $k's output -----"
+		done
+		if ((SECONDS - last >= 30 && ${#running[@]})); then
+			last=$SECONDS
+			for k in "${!running[@]}"; do
+				t0=$(tr '\r' '\n' <"$BUILD/chains/$k.log" | grep -v '^\s*$' | tail -n 1 | cut -c1-100)
+				log "check: $k running for $((SECONDS - started[$k])) s: ${t0:-(no output yet)}"
+			done
+		fi
+	done
+}
+
+rc=0 records=() bench_files=() rows=0 met=0 missed=0 sequential=$(kernels)
+if [[ $job == check && ${ROOTFS:-busybox} == busybox && ${LAB_JOBS:-2} -gt 1 && $(kernels | wc -w) -gt 1 ]]; then
+	for kernel in $(kernels); do
+		mapfile -t -O "${#records[@]}" records < <(check_records "$kernel" "$kernel" | tr ' ' '\n')
+	done
+	# shellcheck disable=SC2046 # one kernel name per word
+	check_parallel $(kernels)
+	sequential=''
+fi
+for kernel in $sequential; do
 	tag=$kernel
 	[[ ${ROOTFS:-busybox} == debian ]] && tag=debian
 	if [[ $job == shell || $job == gdb ]]; then
 		"$here/vmjob.sh" "$job" "$kernel" || rc=1
+		continue
+	fi
+	if [[ $job == check ]]; then
+		mapfile -t -O "${#records[@]}" records < <(check_records "$kernel" "$tag" | tr ' ' '\n')
+		check_chain "$kernel" "$tag" || rc=1
 		continue
 	fi
 	records+=("$BUILD/results/kernels/${tag//\//-}.json")
@@ -268,25 +362,6 @@ for kernel in $(kernels); do
 			# The same bench against upstream's Rust driver on this kernel.
 			BENCH_DRIVER=upstream "$here/vmjob.sh" bench "$kernel" "$tag-upstream" >/dev/null || rc=1
 			bench_json "$tag-upstream" "$kernel-upstream" || rc=1
-		fi
-		;;
-	check)
-		if grep -q '^extras=gdb' "$here/kernels/$kernel" 2>/dev/null; then
-			# make gdb's batch test: a breakpoint in cmisc_ioctl, hit by
-			# cmisc-hello in the guest, with the module's symbols.
-			records+=("$BUILD/results/kernels/$tag-gdb.json")
-			follow_on gdb "$kernel" "$tag-gdb" "make gdb's test on $kernel" ||
-				LAB_GDB_TEST=1 GDB_SCRIPT=$here/gdb/hello.gdb "$here/vmjob.sh" gdb "$kernel" "$tag-gdb" >/dev/null || rc=1
-		fi
-		if grep -q '^extras=upstream' "$here/kernels/$kernel" 2>/dev/null; then
-			# The same suite against upstream's Rust driver on this kernel,
-			# then both drivers call for call (make compare).
-			records+=("$BUILD/results/kernels/$tag-upstream.json")
-			follow_on upstream "$kernel" "$tag-upstream" "the suite on upstream's driver" ||
-				"$here/vmjob.sh" upstream "$kernel" "$tag-upstream" >/dev/null || rc=1
-			records+=("$BUILD/results/kernels/$tag-compare.json")
-			follow_on compare "$kernel" "$tag-compare" "make compare on $kernel" ||
-				"$here/vmjob.sh" compare "$kernel" "$tag-compare" >/dev/null || rc=1
 		fi
 		;;
 	esac
