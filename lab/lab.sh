@@ -181,6 +181,8 @@ if [[ $job == check ]]; then
 		log "verdict self-test: passed on these same sources before ($judge_key)"
 	else
 		step "verdict self-test" "$here/verdict_test.py" >&2
+		# And the cache's rules (lab/cache.sh), on a scratch cache.
+		step "cache self-test" "$here/cache_test.sh" >&2
 		mkdir -p "$LAB_CACHE/stamps" && touch "$LAB_CACHE/stamps/verdict-selftest-$judge_key"
 	fi
 fi
