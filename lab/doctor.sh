@@ -28,7 +28,7 @@ tutorial need, one line each:
   headers        headers for the running kernel (make install, DKMS)
   lab kernel     Debian 12's 6.1 kernel, which make run builds for and boots
   kvm            /dev/kvm usable, or TCG; the lab's last KVM probe
-  disk           free space for build/ (BUILD=), against about 15 GiB
+  disk           free space for the lab's cache (CMISC_CACHE_DIR=), against about 15 GiB
   archive        the Debian mirror of apt's configuration (DEBIAN_MIRROR=)
 Each line starts with "ok", "note" (nothing to fix), "FIX" (with the fix)
 or "?" (could not be checked, and why). The exit status is 1 if any line
@@ -286,22 +286,22 @@ check_kvm() {
 
 check_disk() {
 	local need_gib=15 dir free_k cached_k=0 parts='' size path total rc=0 wait_s=3
-	dir=$BUILD
+	dir=$LAB_CACHE
 	while [[ ! -d $dir ]]; do dir=$(dirname "$dir"); done
 	free_k=$(df -Pk "$dir" | awk 'NR == 2 { print $4 }')
 	if [[ -z $free_k ]]; then
 		unknown "disk: df gave no free space for $dir"
 		return
 	fi
-	# What build/kernels already holds is reused, so it counts as available.
+	# What the cache's kernels/ already holds is reused, so it counts as available.
 	# Measuring it matters only when free space alone is short: otherwise
 	# it may take 3 s, no more.
 	((free_k >= need_gib * 1048576)) || wait_s=10
-	if [[ -d $BUILD/kernels ]]; then
+	if [[ -d $LAB_CACHE/kernels ]]; then
 		# du's status is 1 for an unreadable file; 124 is the timeout's.
-		total=$(timeout "$wait_s" du -skx "$BUILD"/kernels/*/ 2>/dev/null) || rc=$?
+		total=$(timeout "$wait_s" du -skx "$LAB_CACHE"/kernels/*/ 2>/dev/null) || rc=$?
 		if ((rc > 1)) || [[ -z $total ]]; then
-			parts=" (the size of $BUILD/kernels could not be measured within $wait_s s)"
+			parts=" (the size of $LAB_CACHE/kernels could not be measured within $wait_s s)"
 		else
 			while read -r size path; do
 				cached_k=$((cached_k + size))
@@ -309,13 +309,13 @@ check_disk() {
 				path=${path##*/}
 				((size < 1048576 / 20)) || parts+=", ${path#build-} $(gib "$size") GiB"
 			done <<<"$total"
-			parts=" (and the kernels cached in $BUILD/kernels, which make check reuses, take $(gib "$cached_k") GiB${parts:+: ${parts#, }})"
+			parts=" (and the kernels cached in $LAB_CACHE/kernels, which every make check reuses, take $(gib "$cached_k") GiB${parts:+: ${parts#, }})"
 		fi
 	fi
 	if ((free_k + cached_k >= need_gib * 1048576)); then
-		ok "disk: $(gib "$free_k") GiB free for $BUILD$parts; make check needs about $need_gib GiB there"
+		ok "disk: $(gib "$free_k") GiB free for the cache, $LAB_CACHE$parts; make check needs about $need_gib GiB there"
 	else
-		fix "disk: $(gib "$free_k") GiB free for $BUILD$parts, and make check needs about $need_gib GiB there (the Rust kernel and its sid build root take about 4.5 GiB, each kernel built from linux-source-6.1 about 1.5): free some space, or use a larger file system with make check BUILD=/path"
+		fix "disk: $(gib "$free_k") GiB free for the cache, $LAB_CACHE$parts, and make check needs about $need_gib GiB there (the Rust kernel and its sid build root take about 4.5 GiB, each kernel built from linux-source-6.1 about 1.5): free some space, or put the cache on a larger file system with CMISC_CACHE_DIR=/path"
 	fi
 }
 
