@@ -81,10 +81,10 @@ BENCH_BIN:= $(patsubst bench/%.c,$(USR)/bench/%,$(wildcard bench/*.c))
 # Debug-kernel-only programs: fault injection and the fuzzer.
 DEBUG_BIN:= $(patsubst tests/debug/%.c,$(USR)/debug/%,$(wildcard tests/debug/*.c))
 
-# ONLY=names: of the test programs, build only those (make check TESTS=...
-# naming a program: lab/lab.sh).
-ONLY     ?=
-SEL_BIN  := $(if $(strip $(ONLY)),$(filter $(addprefix $(USR)/tests/,$(ONLY)),$(TESTS_BIN) $(M32_BIN)),$(TESTS_BIN) $(M32_BIN))
+# LAB_ONLY=names: of the test programs, build only those (make check
+# TESTS=... naming a program: lab/lab.sh).
+LAB_ONLY ?=
+SEL_BIN  := $(if $(strip $(LAB_ONLY)),$(filter $(addprefix $(USR)/tests/,$(LAB_ONLY)),$(TESTS_BIN) $(M32_BIN)),$(TESTS_BIN) $(M32_BIN))
 
 # A test whose source is gone leaves no binary behind to be packed and run.
 userspace: $(addprefix $(USR)/,$(TOOLS)) $(USR)/rust-misc-client $(SEL_BIN) $(BENCH_BIN) $(DEBUG_BIN) $(KUNIT_PARSER) $(USR)/compare/compare

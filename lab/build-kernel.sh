@@ -46,12 +46,16 @@ src=$(basename "$tarball" .tar.xz)
 key=$(cache_key "$(grep -hv '^#' "${fragments[@]}")" "$tarball" "$src ${flags[*]}" "$compilers" "$here/build-kernel.sh")
 entry=$LAB_CACHE/kernels/build-$name-$key
 
+if [[ $only_cached == --cached ]]; then
+	cache_ready "$entry" || exit 1
+	echo "$entry/$src"
+	exit 0
+fi
 if cache_hit "$entry"; then
 	log "$name kernel: $src, cached ($(cache_name "$entry"))"
 	echo "$entry/$src"
 	exit 0
 fi
-[[ $only_cached != --cached ]] || exit 1
 
 cache_lock "$entry"
 if cache_hit "$entry"; then

@@ -37,6 +37,8 @@ packages=(
 	# the kernel source, for the Rust-enabled kernel
 	linux-source
 )
+# (lab/lab.sh fixes the week once per run: a run across Monday 00:00 UTC
+# keeps one build root.)
 key=$(cache_key "$here/buildroot.sh" "$suite" "${CMISC_BUILDROOT_WEEK:-$(date -u +%G-W%V)}")
 entry=$LAB_CACHE/buildroot/$suite-$key
 root=$entry/root
@@ -48,7 +50,7 @@ make_root() {
 	mirror=$(debian_mirror "")
 	work=$(cache_begin "$entry" 4096)
 	trap 'umount_all "$work"' EXIT
-	mkdir -p "$archives/partial"
+	archives_lock
 	log "buildroot: debootstrap $suite (minbase) from $mirror"
 	"$here/progress.sh" "buildroot: debootstrap $suite" "$work/debootstrap.log" "" \
 		"$LAB_CACHE/stats/buildroot-$suite" -- \
@@ -70,7 +72,7 @@ make_root() {
 }
 
 if [[ ${1:-} == --cached ]]; then
-	cache_hit "$entry" || exit 1
+	cache_ready "$entry" || exit 1
 	echo "$root"
 	exit 0
 fi
@@ -93,6 +95,7 @@ shift
 # commands run side by side (a kernel's build beside another kernel's
 # modules), and they are gone when it ends, however it ends.
 mkdir -p "$LAB_CACHE/kernels"
+cache_use "$entry"
 as_root mkdir -p "$root$TOP_DIR" "$root$BUILD" "$root$LAB_CACHE/kernels"
 status=0
 # shellcheck disable=SC2016 # expanded by the inner shell

@@ -66,7 +66,7 @@ file_hash() {
 # cache_lock ENTRY: hold ENTRY's lock on fd 7 until cache_unlock (or exit).
 cache_lock() {
 	mkdir -p "$(dirname "$1")"
-	exec 7>"$1.lock"
+	exec 7>>"$1.lock"
 	if ! flock -n 7; then
 		log "cache: waiting for another run making $(cache_name "$1")"
 		flock 7
@@ -81,6 +81,19 @@ cache_name() { printf '%s' "${1#"$LAB_CACHE"/}"; }
 cache_hit() {
 	[[ -d $1 ]] || return 1
 	touch -h "$1" 2>/dev/null || true
+}
+
+# cache_ready ENTRY: is ENTRY complete? (A question only: --cached, the
+# plan and make kernels ask it without marking the entry used.)
+cache_ready() { [[ -d $1 ]]; }
+
+# cache_use ENTRY: this process uses ENTRY until it exits: a shared lock
+# on ENTRY's lock, which cache_evict's exclusive one never gets meanwhile.
+cache_use() {
+	local fd
+	mkdir -p "$(dirname "$1")"
+	exec {fd}>>"$1.lock"
+	flock -s "$fd"
 }
 
 # cache_begin ENTRY NEED_MIB: start making ENTRY: prints its temporary
@@ -100,16 +113,20 @@ cache_begin() {
 # cache_commit ENTRY: the temporary directory becomes the entry.
 cache_commit() {
 	[[ -d $1.tmp ]] || die "cache: nothing made for $(cache_name "$1")"
-	local link
-	safe_rm "$1"
-	# Its size, measured once, for cache_evict.
-	du -sk --one-file-system "$1.tmp" | cut -f1 >"$1.size"
-	mv -T "$1.tmp" "$1"
+	local link kib
 	# Absolute links into the temporary name (a kernel tree's
-	# vmlinux-gdb.py) follow the rename.
-	find "$1" -type l -lname "$1.tmp/*" -print0 | while IFS= read -r -d '' link; do
-		ln -sfn "$1/$(readlink "$link" | cut -c$((${#1} + 6))-)" "$link"
-	done
+	# vmlinux-gdb.py) point at the final name before the rename, so that
+	# the entry is whole the moment it appears. (A tree made as root has
+	# directories only root reads: errors there are not this entry's.)
+	{ as_root find "$1.tmp" -type l -lname "$1.tmp/*" -print0 2>/dev/null || true; } |
+		while IFS= read -r -d '' link; do
+			as_root ln -sfn "$1/$(readlink "$link" | cut -c$((${#1} + 6))-)" "$link"
+		done
+	# Its size, measured once, for cache_evict.
+	kib=$( { as_root du -sk --one-file-system "$1.tmp" 2>/dev/null || true; } | cut -f1)
+	echo "${kib:-0}" >"$1.size"
+	safe_rm "$1"
+	mv -T "$1.tmp" "$1"
 }
 
 # cache_fail ENTRY WHAT: making ENTRY failed; say whether the disk is full.
@@ -127,13 +144,15 @@ cache_entries() {
 	local d kib
 	for d in "$LAB_CACHE"/*/*/; do
 		d=${d%/}
-		[[ -d $d && $d != *.tmp && $d != "$LAB_CACHE"/hashes/* ]] || continue
+		# (A .tmp a killed maker left is an entry too: its lock is free.)
+		[[ -d $d && $d != "$LAB_CACHE"/hashes/* ]] || continue
+		kib=
 		if [[ -s $d.size ]]; then
 			kib=$(cat "$d.size")
 		else
-			kib=$(du -sk --one-file-system "$d" | cut -f1)
+			kib=$( { du -sk --one-file-system "$d" 2>/dev/null || true; } | cut -f1)
 		fi
-		printf '%s %s %s\n' "$(stat -c %Y "$d")" "$kib" "$d"
+		printf '%s %s %s\n' "$(stat -c %Y "$d")" "${kib:-0}" "$d"
 	done | sort -n
 }
 
@@ -160,12 +179,13 @@ cache_evict() {
 		((total > max)) || break
 		read -r used kib path <<<"$used"
 		((now - used >= keep)) || continue
+		# The lock file stays: a maker or a user may hold it open.
 		(
-			exec 7>"$path.lock"
+			exec 7>>"${path%.tmp}.lock"
 			flock -n 7 || exit 1
 			safe_rm "$path"
 		) || continue
-		rm -f "$path.lock" "$path.size"
+		rm -f "$path.size"
 		total=$((total - kib))
 		log "cache: evicted $(cache_name "$path") ($((kib / 1024)) MiB, unused since $(date -d "@$used" '+%F %R'))"
 	done
@@ -174,6 +194,19 @@ cache_evict() {
 # The cache's kinds: cache_clean removes these and nothing else, whatever
 # CMISC_CACHE_DIR points at.
 CACHE_KINDS=(kernels buildroot rootfs debs upstream apt apt-state stats hashes npm stamps)
+
+# archives_lock: hold the shared archive cache ($LAB_CACHE/apt/archives)
+# until this process exits: apt's own lock there would make a second
+# chroot's apt-get fail, not wait, and debootstrap takes no lock at all.
+archives_lock() {
+	local fd
+	mkdir -p "$LAB_CACHE/apt/archives/partial"
+	exec {fd}>>"$LAB_CACHE/apt/archives.lock"
+	if ! flock -n "$fd"; then
+		log "cache: waiting for another run using the archive cache, $LAB_CACHE/apt/archives"
+		flock "$fd"
+	fi
+}
 
 # cache_clean: empty the cache (make clean-cache), waiting for no one: a
 # run using it at the same time loses its entries.

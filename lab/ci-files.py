@@ -126,10 +126,10 @@ class Job:
 
 
 def jobs(ks):
-    out = [Job('lab-selftest', "the judge's self-test: recorded guest outputs and their verdicts",
+    out = [Job('lab-selftest', "the lab's self-tests: recorded guest outputs and their verdicts, the cache's rules",
                ['lab/setup.sh', 'make BUILD="$PWD/build" "$PWD/build/ksft/kunit/kunit_parser.py"',
-                'lab/verdict_test.py'],
-               TIMEOUT_SELFTEST, title="lab/verdict_test.py, the judge's self-test")]
+                'lab/verdict_test.py', 'lab/cache_test.sh'],
+               TIMEOUT_SELFTEST, title="lab/verdict_test.py and lab/cache_test.sh, the lab's self-tests")]
     for k in ks:
         if k['check'] != 'yes':
             continue

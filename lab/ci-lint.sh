@@ -70,12 +70,15 @@ install_validators() {
 	# What a killed install left (none takes an hour).
 	find "$cache" -maxdepth 1 -name '.tmp.*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
 	tmp=$(mktemp -d "$cache/.tmp.XXXXXX")
-	if ! npm install --prefix "$tmp" --no-save --no-package-lock --no-audit --no-fund \
-		--ignore-scripts "${pins[@]}" >"$tmp/install.log" 2>&1; then
-		cat "$tmp/install.log" >&2
-		rm -rf "$tmp"
+	# lab/progress.sh: a line every 30 s while npm downloads, the log's
+	# tail if it fails.
+	if ! "$here/progress.sh" "ci-lint: npm install" "$tmp.log" "" "" -- \
+		npm install --prefix "$tmp" --no-save --no-package-lock --no-audit --no-fund \
+		--ignore-scripts "${pins[@]}"; then
+		rm -rf "$tmp" "$tmp.log"
 		return 1
 	fi
+	rm -f "$tmp.log"
 	chmod 755 "$tmp"
 	# Only a finished install gets the name; if another run got there
 	# first, keep its.

@@ -41,7 +41,7 @@ fi
 dir=$(cache_begin "$entry" 4096)
 root=$dir/root
 trap 'umount_all "$dir"' EXIT
-mkdir -p "$archives/partial"
+archives_lock
 start=$SECONDS
 
 log "debian rootfs: debootstrap bookworm (minbase + systemd, udev, kmod) from $mirror"

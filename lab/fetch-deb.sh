@@ -22,10 +22,14 @@ mkdir -p "$LAB_CACHE/debs" "$LAB_CACHE/apt-state"
 exec 8>"$apt_dir.lock"
 flock 8
 ok=1
-if [[ -n $(find "$apt_dir/lists" -maxdepth 1 -name '*_Packages*' -mmin -"${CMISC_APT_MAX_AGE:-60}" 2>/dev/null) ]]; then
+# (apt dates its lists by the archive's clock: our own stamp says when
+# they were last fetched.)
+if [[ -n $(find "$apt_dir/updated" -mmin -"${CMISC_APT_MAX_AGE:-60}" 2>/dev/null) ]]; then
 	private_apt "$suite" "$arch" "$apt_dir" --no-update
+elif private_apt "$suite" "$arch" "$apt_dir"; then
+	touch "$apt_dir/updated"
 else
-	private_apt "$suite" "$arch" "$apt_dir" || ok=0
+	ok=0
 fi
 if ((ok)); then
 	version=$(apt-cache "${apt_opts[@]}" show "$pkg:$arch" 2>/dev/null |

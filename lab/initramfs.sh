@@ -113,7 +113,10 @@ for f in "$root"/lab/*.sh; do
 	base_files+=("./lab/${f##*/}")
 done
 mkdir -p "$(dirname "$out")" "$BUILD/initramfs-base"
-key=$(cd "$root" && cat "${base_files[@]}" | sha256sum | cut -c1-16)
+# (Keyed by each file's name, mode and content.)
+key=$(cd "$root" && for f in "${base_files[@]}"; do
+	printf '%s %s %s\n' "$f" "$(stat -c %a "$f")" "$(sha256sum <"$f")"
+done | sha256sum | cut -c1-16)
 base=$BUILD/initramfs-base/$key.cpio
 if [[ ! -s $base ]]; then
 	printf '%s\0' . ./bin ./etc ./lab "${base_files[@]}" |

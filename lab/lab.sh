@@ -38,12 +38,17 @@ if [[ $job == clean-cache ]]; then
 	cache_clean
 	exit 0
 fi
-# CMISC_CACHE=off: this run's own cache, empty, as on a fresh machine.
+# CMISC_CACHE=off: this run's own cache, empty, as on a fresh machine, and
+# nothing of build/ that an earlier run keyed by that cache's paths.
 if [[ ${CMISC_CACHE:-on} == off ]]; then
 	log "cache: off (CMISC_CACHE=off): an empty cache for this run, $LAB_CACHE"
-	cache_clean
+	with_heartbeat "cache: emptying $LAB_CACHE" cache_clean
+	rm -rf "$BUILD/modules" "$BUILD/initramfs-base" "$BUILD/accel"
 fi
-cache_evict
+with_heartbeat "cache: evicting the least recently used" cache_evict
+# One ISO week for the whole run (lab/buildroot.sh's freshness term).
+CMISC_BUILDROOT_WEEK=${CMISC_BUILDROOT_WEEK:-$(date -u +%G-W%V)}
+export CMISC_BUILDROOT_WEEK
 
 # make run STEP=n: a stage of tutorial/, or one line naming them all, before
 # anything is built or booted.
@@ -159,7 +164,7 @@ fi
 rm -rf "$BUILD/results/kernels" "$BUILD/results/warnings"
 # TESTS= naming a program: build, pack and start that program alone.
 LAB_PROGRAMS=''
-if [[ -n ${TESTS:-} && $job == check ]]; then
+if [[ -n ${TESTS:-} && $job == check && ${ROOTFS:-busybox} == busybox ]]; then
 	every=$( { make -s -C "$TOP_DIR" print-programs; echo tutorial_test; } | sort)
 	chosen=$(select_programs <<<"$every")
 	if [[ $chosen != "$every" ]]; then
@@ -169,7 +174,7 @@ if [[ -n ${TESTS:-} && $job == check ]]; then
 	fi
 fi
 export LAB_PROGRAMS
-step "userspace build" make -s -C "$TOP_DIR" userspace ONLY="$LAB_PROGRAMS" >&2
+step "userspace build" make -s -C "$TOP_DIR" userspace LAB_ONLY="$LAB_PROGRAMS" >&2
 if [[ $job == check ]]; then
 	# The judge is judged first: recorded guest outputs, each with the
 	# verdict it must get, in seconds and without a VM. A pass is
@@ -289,8 +294,13 @@ check_records() {
 check_parallel() {
 	local k first=() rest=() queue pid t0 last=$SECONDS crc
 	local -A running=() started=()
+	# Built kernels first, the longest build (its stated estimate) first.
+	mapfile -t first < <(for k in "$@"; do
+		kernel_vars "$k"
+		[[ $get != build ]] || echo "${estimate:-0} $k"
+	done | sort -rn | cut -d' ' -f2)
 	for k in "$@"; do
-		if grep -q '^get=build' "$here/kernels/$k" 2>/dev/null; then first+=("$k"); else rest+=("$k"); fi
+		grep -q '^get=build' "$here/kernels/$k" 2>/dev/null || rest+=("$k")
 	done
 	queue=("${first[@]}" "${rest[@]}")
 	mkdir -p "$BUILD/chains"

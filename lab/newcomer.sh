@@ -24,7 +24,9 @@ top=$BUILD/newcomer${NEWCOMER_REV:+-$NEWCOMER_REV} mirror=$(debian_mirror "")
 root=$top/root
 trap 'umount_all "$top"' EXIT
 safe_rm "$top"
-mkdir -p "$top" "$LAB_CACHE/apt/archives/partial"
+mkdir -p "$top"
+# The archive cache is this run's until it ends (lab/cache.sh).
+archives_lock
 start=$SECONDS
 
 log "newcomer: debootstrap bookworm (minbase + git, make) from $mirror"

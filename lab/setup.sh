@@ -73,6 +73,11 @@ found() {
 	touch "$(stamp "${1:-}")"
 }
 
+# One installer at a time (make check's kernels run side by side, and
+# other checkouts share this machine's dpkg).
+mkdir -p "$LAB_CACHE"
+exec 9>>"$LAB_CACHE/setup.lock"
+flock 9
 missing=()
 for p in "${packages[@]}"; do
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)

@@ -113,7 +113,12 @@ print_phases() {
 
 # shellcheck disable=SC2317 # called through phase()
 resolve() {
-	read -r kdir image release arch < <("$here/kernel.sh" "$kernel") && [[ -n ${arch:-} ]]
+	read -r kdir image release arch < <("$here/kernel.sh" "$kernel") && [[ -n ${arch:-} ]] || return 1
+	# A kernel of the cache is in use until this job ends (lab/cache.sh).
+	if [[ $kdir == "$LAB_CACHE"/kernels/* ]]; then
+		local rest=${kdir#"$LAB_CACHE"/kernels/}
+		cache_use "$LAB_CACHE/kernels/${rest%%/*}"
+	fi
 }
 
 # shellcheck disable=SC2317 # called through phase()
@@ -134,7 +139,8 @@ build_modules() {
 	[[ $arch == "$(host_arch)" ]] || flags+=(ARCH="${arch/x86_64/x86}" CROSS_COMPILE="$cross")
 	[[ -n $llvm ]] && flags+=(LLVM=1)
 	if [[ -n $buildroot ]]; then
-		compiler=$("$here/buildroot.sh" "$buildroot" --cached) || return 1
+		# (Made here if nothing made it yet: a sid kernel's modules alone.)
+		compiler=$("$here/buildroot.sh" "$buildroot") || return 1
 	elif [[ -n $llvm ]]; then
 		compiler=$(clang --version | head -n 1)
 	else
@@ -212,10 +218,16 @@ build_modules_in() {
 # Another architecture's guest: its static userspace, Debian's busybox for
 # it, and the virtio console drivers its channels need (arm64).
 foreign_guest() {
-	local kroot m f
-	"$here/setup.sh" "cross-$arch" >&2 || return 1
+	local kroot m f lock
 	usr=$BUILD/user-$arch
-	make -s -C "$TOP_DIR" userspace USR="$usr" CC="$cc" CC32="$cc32" >&2 || return 1
+	# One job at a time per architecture (make check runs kernels side by
+	# side): the same packages, the same binaries.
+	mkdir -p "$BUILD"
+	exec {lock}>>"$usr.lock"
+	flock "$lock"
+	"$here/setup.sh" "cross-$arch" >&2 || return 1
+	make -s -C "$TOP_DIR" userspace USR="$usr" CC="$cc" CC32="$cc32" LAB_ONLY="${LAB_PROGRAMS:-}" >&2 || return 1
+	exec {lock}>&-
 	busybox=$("$here/fetch-deb.sh" bookworm "$deb_arch" busybox-static)/bin/busybox || return 1
 	guest_opts=(--busybox "$busybox")
 	[[ $arch == arm64 ]] || return 0
@@ -356,6 +368,9 @@ gdb_session() {
 		-ex "source $kdir/vmlinux-gdb.py" -ex "target remote 127.0.0.1:$port"
 		-ex "hbreak start_kernel" -ex continue -ex delete
 		-ex "lx-symbols $out/src/driver" -ex "break cmisc_ioctl")
+	# A kernel of the cache was compiled under its entry's temporary name
+	# (lab/cache.sh): its debug info names the sources there.
+	[[ $kdir != "$LAB_CACHE"/* ]] || gdb_cmd+=(-ex "set substitute-path ${kdir%/*}.tmp ${kdir%/*}")
 	if [[ -n ${GDB_SCRIPT:-} ]]; then
 		log "gdb: batch, $GDB_SCRIPT, on port $port (log: $logdir/gdb.log)"
 		timeout -k 5 "$limit" "${gdb_cmd[@]}" -batch -x "$GDB_SCRIPT" </dev/null >"$logdir/gdb.log" 2>&1 || rc=$?
