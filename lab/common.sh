@@ -34,6 +34,8 @@ with_heartbeat() {
 	# Out of the job table: a bare "wait" in CMD must not wait for it.
 	disown "$beat"
 	"$@" || rc=$?
+	# Its sleep too, which holds the caller's open files (a lock) meanwhile.
+	pkill -P "$beat" 2>/dev/null || true
 	kill "$beat" 2>/dev/null || true
 	wait "$beat" 2>/dev/null || true
 	return "$rc"

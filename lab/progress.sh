@@ -95,6 +95,9 @@ else
 fi
 rc=0
 wait "$pid" || rc=$?
+# The watchdog's sleep too: it holds every file the caller had open (a
+# cache entry's lock, lab/cache.sh) until it ends.
+pkill -P "$watchdog" 2>/dev/null || true
 kill "$watchdog" 2>/dev/null || true
 if ((rc != 0)); then
 	printf '[lab] %s: failed (exit %d) after %s; the last lines of %s:\n' \
