@@ -128,7 +128,7 @@ resolve() {
 # and the compiler), in $BUILD/modules/<key>, whoever asks for it (rust,
 # rust-upstream and rust-compare share one build); $out/src links to it.
 build_modules() {
-	local d f rc=0 flags=() dirs=(driver tutorial/07-hello) pids=() key mdir compiler lock
+	local d f rc=0 flags=() dirs=(driver tutorial/07-hello) pids=() key mdir compiler lock family
 	# The tutorial's other stages, unless TESTS= leaves tutorial_test out
 	# (module_test and make run load the first, 07-hello, as hello.ko).
 	if program_selected tutorial_test; then
@@ -150,14 +150,25 @@ build_modules() {
 		-o -name Makefile -o -name VERSION \) ! -name '*.mod.c' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum))" \
 		"$kdir $(stat -L -c '%s %Y' "$kdir/Module.symvers" 2>/dev/null)" "${flags[*]}" "$compiler")
 	mdir=$BUILD/modules/$key
+	# Builds for one kernel, flags, compiler and set of modules happen in
+	# one work directory, so that an edit rebuilds only what it changed
+	# (Kbuild compares objects, and their command lines, which name the
+	# directory); each finished build is then copied under its key.
+	family=$BUILD/modules/work-$(cache_key "$kdir" "${flags[*]}" "$compiler" "${dirs[*]}")
 	mkdir -p "$BUILD/modules"
-	exec {lock}>"$mdir.lock"
+	exec {lock}>"$family.lock"
 	flock "$lock"
 	if [[ -e $mdir/.done ]]; then
 		log "$kernel: modules built before for these sources and this kernel ($mdir)"
 	else
 		rm -rf "$mdir"
-		build_modules_in "$mdir/src" || return 1
+		# Only from a build without a warning: an object that warned and
+		# is not recompiled would not warn again.
+		[[ -e $family/.clean ]] || rm -rf "$family"
+		rm -f "$family/.clean"
+		build_modules_in "$family" || return 1
+		mkdir -p "$mdir"
+		cp -a "$family" "$mdir/src"
 	fi
 	[[ -L $out/src || ! -e $out/src ]] || rm -rf "$out/src"
 	mkdir -p "$out"
@@ -174,7 +185,10 @@ build_modules() {
 		fi
 	done
 	# Only a clean build is kept for the next asker; a failed one is redone.
-	((rc != 0)) || touch "$mdir/.done"
+	if ((rc == 0)); then
+		touch "$mdir/.done"
+		[[ ! -d $family ]] || touch "$family/.clean"
+	fi
 	exec {lock}>&-
 	return "$rc"
 }
@@ -186,9 +200,13 @@ build_modules_in() {
 	local base=$1 d f pids=()
 	for d in "${dirs[@]}"; do
 		mkdir -p "$base/$d"
+		# (Relinked from scratch: a seeded copy's links name the same files,
+		# but a source removed since must not stay.)
+		find "$base/$d" -maxdepth 1 -type l -delete
 		for f in "$src/$d"/*.[ch] "$src/$d"/Kbuild "$src/$d"/Makefile; do
 			[[ -e $f && $f != *.mod.c ]] && ln -s "$f" "$base/$d/"
 		done
+		rm -f "$base/$d/build.status"
 	done
 	ln -sfn "$src/include" "$base/include"
 	ln -sfn "$src/VERSION" "$base/VERSION"
