@@ -66,6 +66,7 @@ make_root() {
 		as_root chroot "$work/root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 		--no-install-recommends "${packages[@]}" || cache_fail "$entry" "buildroot: apt-get install in $suite failed"
 	umount_all "$work"
+	archives_unlock
 	trap - EXIT
 	cache_commit "$entry"
 	log "buildroot: $suite ready in $((SECONDS - start)) s ($(cache_name "$entry"))"

@@ -202,14 +202,15 @@ CACHE_KINDS=(kernels buildroot rootfs debs upstream apt apt-state stats hashes n
 # until this process exits: apt's own lock there would make a second
 # chroot's apt-get fail, not wait, and debootstrap takes no lock at all.
 archives_lock() {
-	local fd
 	mkdir -p "$LAB_CACHE/apt/archives/partial"
-	exec {fd}>>"$LAB_CACHE/apt/archives.lock"
-	if ! flock -n "$fd"; then
+	exec {archives_fd}>>"$LAB_CACHE/apt/archives.lock"
+	if ! flock -n "$archives_fd"; then
 		log "cache: waiting for another run using the archive cache, $LAB_CACHE/apt/archives"
-		flock "$fd"
+		flock "$archives_fd"
 	fi
 }
+# archives_unlock: done with it before this process ends.
+archives_unlock() { exec {archives_fd}>&-; }
 
 # cache_clean: empty the cache (make clean-cache), waiting for no one: a
 # run using it at the same time loses its entries.

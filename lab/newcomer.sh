@@ -25,14 +25,16 @@ root=$top/root
 trap 'umount_all "$top"' EXIT
 safe_rm "$top"
 mkdir -p "$top"
-# The archive cache is this run's until it ends (lab/cache.sh).
-archives_lock
 start=$SECONDS
 
 log "newcomer: debootstrap bookworm (minbase + git, make) from $mirror"
+# The shared archive cache (lab/cache.sh) for debootstrap's downloads, one
+# debootstrap at a time; its apt, later, is a fresh machine's own.
+archives_lock
 "$here/progress.sh" "newcomer: debootstrap bookworm" "$top/debootstrap.log" "" "" -- \
 	as_root debootstrap --variant=minbase --include=git,make,ca-certificates \
 	--cache-dir="$LAB_CACHE/apt/archives" bookworm "$root" "$mirror" || die "newcomer: debootstrap failed"
+archives_unlock
 log "newcomer: bare Debian 12 in $((SECONDS - start)) s"
 # The same sources as this machine's apt, so its mirror serves the newcomer.
 as_root tee "$root/etc/apt/sources.list" >/dev/null <<SOURCES
@@ -50,10 +52,6 @@ as_root mount -t tmpfs tmpfs "$root/dev/shm" 2>/dev/null ||
 	{ as_root mkdir -p "$root/dev/shm" && as_root mount -t tmpfs tmpfs "$root/dev/shm"; }
 as_root mkdir -p "$root/dev/pts"
 as_root mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
-# The shared archive cache (lab/cache.sh): a .deb fetched before is not
-# fetched again, but apt still resolves and installs only what the project
-# names, and checks each file's hash.
-as_root mount --bind "$LAB_CACHE/apt/archives" "$root/var/cache/apt/archives"
 
 status=0
 # make doctor first (its script, whose exit status make would turn into
