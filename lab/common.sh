@@ -34,9 +34,13 @@ with_heartbeat() {
 	# Out of the job table: a bare "wait" in CMD must not wait for it.
 	disown "$beat"
 	"$@" || rc=$?
-	# Its sleep too, which holds the caller's open files (a lock) meanwhile.
-	pkill -P "$beat" 2>/dev/null || true
+	# Its sleep too, which holds the caller's open files (a lock) meanwhile:
+	# the loop first (killed while it waits, it says nothing), then the sleep.
+	local kids
+	kids=$(pgrep -P "$beat" 2>/dev/null) || true
 	kill "$beat" 2>/dev/null || true
+	# shellcheck disable=SC2086 # one pid per word
+	[[ -z $kids ]] || kill $kids 2>/dev/null || true
 	wait "$beat" 2>/dev/null || true
 	return "$rc"
 }
