@@ -97,9 +97,11 @@ last=$stats
 [[ -r $last ]] || last=$(newest_build_stats "$name")
 total=''
 [[ -z $last ]] || read -r total _ <"$last"
-log "$name kernel: building the image and the modules with -j$(nproc) (${total:-an unknown number of} steps expected; log: $work/build.log)"
+# One job more than the cores: a job waiting on the disk leaves a core idle.
+jobs=$(($(nproc) + 1))
+log "$name kernel: building the image and the modules with -j$jobs (${total:-an unknown number of} steps expected; log: $work/build.log)"
 "$here/progress.sh" "$name kernel: building" "$work/build.log" "$total" "$stats" -- \
-	"${run[@]}" make -C "$tree" "${flags[@]}" -j"$(nproc)" all ||
+	"${run[@]}" make -C "$tree" "${flags[@]}" -j"$jobs" all ||
 	cache_fail "$entry" "$name kernel: the build failed (log: $work/build.log)"
 cache_commit "$entry"
 log "$name kernel: built in $((SECONDS - start)) s ($(cache_name "$entry"))"
