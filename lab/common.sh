@@ -209,11 +209,11 @@ safe_rm() {
 	as_root rm -rf --one-file-system "$1"
 }
 
-# private_apt SUITE DEB_ARCH DIR [--no-update]: an apt of our own for one Debian suite and
+# private_apt SUITE DEB_ARCH DIR [--fresh]: an apt of our own for one Debian suite and
 # architecture, with its state under DIR but the host's configuration
 # (proxy included) and Debian's archive key; the mirror is the machine's.
-# Sets apt_opts for apt-get/apt-cache and runs "apt-get update" (not with
-# --no-update: the lists are fresh enough); fails if
+# Sets apt_opts for apt-get/apt-cache and runs "apt-get update" (with
+# --fresh, only when the lists are older than CMISC_APT_MAX_AGE); fails if
 # the archive cannot be reached (the callers fall back to their caches).
 private_apt() {
 	local suite=$1 arch=$2 dir=$3 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -231,8 +231,14 @@ private_apt() {
 		# Debian 12's kernel is updated through its security suite.
 		echo "deb [signed-by=$keyring] $(debian_mirror security) bookworm-security main" >>"$dir/sources.list"
 	fi
-	[[ ${4:-} == --no-update ]] && return 0
-	apt-get "${apt_opts[@]}" update >"$dir/update.log" 2>&1
+	# --fresh: lists fetched within CMISC_APT_MAX_AGE minutes (60) are kept.
+	# (apt dates its lists by the archive's clock: our own stamp says when
+	# they were last fetched.)
+	if [[ ${4:-} == --fresh && -n $(find "$dir/updated" -mmin -"${CMISC_APT_MAX_AGE:-60}" 2>/dev/null) ]]; then
+		return 0
+	fi
+	apt-get "${apt_opts[@]}" update >"$dir/update.log" 2>&1 || return 1
+	touch "$dir/updated"
 }
 
 # chroot_apt_conf ROOT: give a chroot this machine's apt settings for

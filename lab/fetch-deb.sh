@@ -22,15 +22,7 @@ mkdir -p "$LAB_CACHE/debs" "$LAB_CACHE/apt-state"
 exec 8>"$apt_dir.lock"
 flock 8
 ok=1
-# (apt dates its lists by the archive's clock: our own stamp says when
-# they were last fetched.)
-if [[ -n $(find "$apt_dir/updated" -mmin -"${CMISC_APT_MAX_AGE:-60}" 2>/dev/null) ]]; then
-	private_apt "$suite" "$arch" "$apt_dir" --no-update
-elif private_apt "$suite" "$arch" "$apt_dir"; then
-	touch "$apt_dir/updated"
-else
-	ok=0
-fi
+private_apt "$suite" "$arch" "$apt_dir" --fresh || ok=0
 if ((ok)); then
 	version=$(apt-cache "${apt_opts[@]}" show "$pkg:$arch" 2>/dev/null |
 		sed -n 's/^Version: //p' | sort -V | tail -n 1)

@@ -66,15 +66,7 @@ mkdir -p "$(dirname "$apt_dir")"
 exec 8>"$apt_dir.lock"
 flock 8
 krel='' ok=1
-# (apt dates its lists by the archive's clock: our own stamp says when
-# they were last fetched.)
-if [[ -n $(find "$apt_dir/updated" -mmin -"${CMISC_APT_MAX_AGE:-60}" 2>/dev/null) ]]; then
-	private_apt "$suite" "$arch" "$apt_dir" --no-update
-elif private_apt "$suite" "$arch" "$apt_dir"; then
-	touch "$apt_dir/updated"
-else
-	ok=0
-fi
+private_apt "$suite" "$arch" "$apt_dir" --fresh || ok=0
 if ((ok)); then
 	krel=$(newest_release)
 	[[ -n $krel ]] || die "fetch kernel: no linux-headers-$arch in $suite"
